@@ -1,0 +1,3 @@
+"""Registered apps, connections, checks and their history (filled in by later issues)."""
+
+from __future__ import annotations
