@@ -190,8 +190,8 @@ if DATABASE_URL:
         _db = env.db_url_config(DATABASE_URL)
     except Exception:  # noqa: BLE001 - any parse failure is a configuration error
         _fail("DATABASE_URL is not a database URL such as postgres://user:pass@host:5432/name")
-    if _db["ENGINE"] not in {"django.db.backends.postgresql", "django.db.backends.sqlite3"}:
-        _fail(f"DATABASE_URL uses an unsupported engine {_db['ENGINE']!r}; use postgres://")
+    if _db.get("ENGINE") not in {"django.db.backends.postgresql", "django.db.backends.sqlite3"}:
+        _fail("DATABASE_URL must be a postgres:// URL (or sqlite:////absolute/path)")
     if _db["ENGINE"] == "django.db.backends.postgresql":
         _db["CONN_MAX_AGE"] = 0  # the psycopg 3 pool keeps connections instead
         _db.setdefault("OPTIONS", {})["pool"] = {
@@ -333,6 +333,10 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = True
+try:  # WhiteNoise warns on every request when the folder is missing
+    STATIC_ROOT.mkdir(exist_ok=True)
+except OSError:
+    pass
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- security ------------------------------------------------------------------

@@ -1,0 +1,97 @@
+"""Production configuration fails loudly and clearly, and is secure once complete."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from tests.foundation.test_embedded_stack import REPO, _clean_env
+
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "p7Xq2vN9sLr4tWz8yB1cD6fG3hJ5kM0nQaSeUiOoPlZxCvBnMqWeRtYuIoP-long",
+    "ALLOWED_HOSTS": "portal.example.com",
+    "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+    "SITE_URL": "https://portal.example.com",
+}
+
+
+def _manage(*args: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=REPO,
+        env=_clean_env(PORTAL_VAR_DIR=str(tmp_path / "var"), **env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "FIELD_ENCRYPTION_KEYS"])
+def test_production_without_a_required_variable_stops_naming_it(
+    missing: str, tmp_path: Path
+) -> None:
+    env = {key: value for key, value in PRODUCTION.items() if key != missing}
+    result = _manage("check", tmp_path=tmp_path, **env)
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert missing in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("DEBUG", "maybe"),
+        ("DATABASE_URL", "not a url"),
+        ("REDIS_URL", "http://localhost:6379"),
+        ("FIELD_ENCRYPTION_KEYS", "too-short"),
+        ("SITE_URL", "portal.example.com"),
+        ("LOG_FORMAT", "xml"),
+    ],
+)
+def test_a_malformed_variable_stops_start_up_naming_it(
+    name: str, value: str, tmp_path: Path
+) -> None:
+    result = _manage("check", tmp_path=tmp_path, **{**PRODUCTION, name: value})
+    assert result.returncode != 0
+    assert name in result.stderr
+
+
+def test_check_deploy_is_clean_with_the_required_variables(tmp_path: Path) -> None:
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", tmp_path=tmp_path, **PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "WARNING" not in result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_secret_key_may_come_from_a_file(tmp_path: Path) -> None:
+    secret_file = tmp_path / "secret"
+    secret_file.write_text(PRODUCTION["SECRET_KEY"])
+    env = {key: value for key, value in PRODUCTION.items() if key != "SECRET_KEY"}
+    result = _manage("check", tmp_path=tmp_path, SECRET_KEY_FILE=str(secret_file), **env)
+    assert result.returncode == 0, result.stderr
+
+
+def test_json_logs_are_one_line_per_event_and_mask_tokens(tmp_path: Path) -> None:
+    code = (
+        "import logging; logging.getLogger('portal.test').warning("
+        "'calling with Authorization: Bearer abcdef123456 and client_secret=hunter22')"
+    )
+    result = _manage("shell", "-c", code, tmp_path=tmp_path, LOG_FORMAT="json", **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
+    assert len(lines) == 1
+    assert "abcdef123456" not in lines[0]
+    assert "hunter22" not in lines[0]
+    assert '"level": "WARNING"' in lines[0]
+
+
+def test_environment_is_not_leaking_between_tests() -> None:
+    # The subprocess helpers must not change this process's environment.
+    assert os.environ.get("DEBUG", "false").lower() != "true"
