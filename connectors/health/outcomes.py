@@ -1,0 +1,123 @@
+"""Provider-neutral vocabulary of the health engine: what a probe saw, what it means.
+
+A provider's classifier turns a `ProbeAnswer` (what the HTTP layer saw) into a
+`Classification` (an `Outcome` plus words a person can act on); the state machine in
+`connectors.health.states` turns classifications into a connection's `Status`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+DETAIL_LIMIT = 200
+
+
+class Outcome(StrEnum):
+    """What one probe says about a token, independent of the provider."""
+
+    OK = "ok"
+    WRONG_WORKSPACE = "wrong_workspace"
+    TOKEN_DEAD = "token_dead"  # noqa: S105 - an outcome name, not a credential
+    FORBIDDEN = "forbidden"
+    RATE_LIMITED = "rate_limited"
+    TRANSIENT = "transient"
+    MISCONFIGURED = "misconfigured"
+
+
+class Status(StrEnum):
+    """A connection's health status (see `connectors.health.states`)."""
+
+    PENDING = "pending"
+    HEALTHY = "healthy"
+    DEGRADED = "degraded"
+    FAILING = "failing"
+    REVOKED = "revoked"
+    DISCONNECTED = "disconnected"
+
+
+def _lower_keys(headers: Mapping[str, str]) -> Mapping[str, str]:
+    return MappingProxyType({str(k).lower(): str(v) for k, v in headers.items()})
+
+
+@dataclass(frozen=True)
+class ProbeAnswer:
+    """What the HTTP layer saw. `headers` keys are lower-cased on creation.
+
+    `error_kind` names a failure before a usable answer: "timeout", "connect",
+    "too_large", "invalid_json", "tls", ... (None when a parsable answer arrived).
+    """
+
+    status: int | None
+    json: Any = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    error_kind: str | None = None
+    elapsed_ms: int | None = None
+
+    def __post_init__(self) -> None:
+        # Frozen, so bypass __setattr__ once: lookups must be case-insensitive
+        # because HTTP header names are, and servers disagree on their case.
+        object.__setattr__(self, "headers", _lower_keys(self.headers))
+
+    def header(self, name: str) -> str | None:
+        """The header's value, looked up case-insensitively."""
+        return self.headers.get(name.lower())
+
+
+@dataclass(frozen=True)
+class WorkspaceIdentity:
+    """Who answered a successful probe: the workspace and the authorising admin."""
+
+    id_code: str
+    name: str = ""
+    region: str = ""
+    admin_id: str = ""
+    admin_name: str = ""
+    admin_email: str = ""
+
+
+@dataclass(frozen=True)
+class Classification:
+    """The meaning of one probe answer. `reason` is shown to people; `detail` is logged."""
+
+    outcome: Outcome
+    reason: str
+    http_status: int | None = None
+    error_code: str = ""
+    rate_limit_reset: datetime | None = None
+    rate_limit_remaining: int | None = None
+    rate_limit_limit: int | None = None
+    workspace: WorkspaceIdentity | None = None
+    detail: str = ""
+
+
+# Long runs of token-alphabet characters look like credentials; bearer values always are.
+_BEARER = re.compile(
+    r"(?i)\b(bearer)(\s+)\S+|\b(access_token|refresh_token|client_secret|token)(\s*[:=]\s*)\S+"
+)
+_LONG_TOKENISH = re.compile(r"[A-Za-z0-9+/_\-.=]{32,}")
+
+
+def _mask_labelled(match: re.Match[str]) -> str:
+    label = match.group(1) or match.group(3)
+    gap = match.group(2) if match.group(1) else match.group(4)
+    return f"{label}{gap}[redacted]"
+
+
+def redact(text: str, *, limit: int = DETAIL_LIMIT, secrets: tuple[str, ...] = ()) -> str:
+    """Make `text` safe to store or log: no credentials, one line, at most `limit` chars."""
+    cleaned = text
+    for secret in secrets:
+        if secret:
+            cleaned = cleaned.replace(secret, "[redacted]")
+    cleaned = _BEARER.sub(_mask_labelled, cleaned)
+    cleaned = _LONG_TOKENISH.sub("[redacted]", cleaned)
+    cleaned = " ".join(cleaned.split())
+    if len(cleaned) > limit:
+        cleaned = cleaned[: limit - 1] + "…"
+    return cleaned

@@ -1,0 +1,95 @@
+"""When to check a connection next: backoff, rate-limit waits, jitter and fleet spreading.
+
+Pure arithmetic over timedeltas; randomness comes from an injected `random.Random`, so a
+test (or a replay) gets the same schedule every time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from connectors.health.states import Decision, Policy
+
+RATE_LIMIT_FALLBACK = timedelta(seconds=60)
+
+
+class Wait(StrEnum):
+    """Why the engine waits; it decides which way jitter may move the check."""
+
+    INTERVAL = "interval"  # the regular beat of a settled connection
+    BACKOFF = "backoff"  # after transient errors, doubling each time
+    RECOVERY = "recovery"  # confirming that a connection really came back
+    CONFIRM = "confirm"  # the confirming retry after a token-dead answer
+    RATE_LIMIT = "rate_limit"  # until the provider's rate-limit window resets
+
+
+# A floor must never be cut short (checking before a reset only earns another 429);
+# a ceiling must never be overrun (a settled connection is checked at least this often).
+FLOOR_WAITS = frozenset({Wait.CONFIRM, Wait.RATE_LIMIT})
+
+
+def _clamp(value: timedelta, low: timedelta, high: timedelta) -> timedelta:
+    return max(low, min(value, high))
+
+
+def backoff_delay(consecutive_failures: int, *, policy: Policy) -> timedelta:
+    """base_backoff doubled per failure after the first, capped at the backoff cap."""
+    cap = policy.backoff_cap
+    if consecutive_failures <= 1:
+        return min(policy.base_backoff, cap)
+    # Past 2**20 the cap has long been reached; stop doubling before the numbers explode.
+    exponent = min(consecutive_failures - 1, 20)
+    return min(policy.base_backoff * (1 << exponent), cap)
+
+
+def rate_limit_delay(reset: datetime | None, *, now: datetime, policy: Policy) -> timedelta:
+    """Until `reset`, but never less than the confirm delay nor more than the interval."""
+    wanted = (reset - now) if reset is not None else RATE_LIMIT_FALLBACK
+    return _clamp(wanted, policy.confirm_delay, policy.interval)
+
+
+def jittered(delay: timedelta, *, wait: Wait, fraction: float, rng: random.Random) -> timedelta:
+    """Spread `delay` by up to `fraction` of itself: later for floors, earlier otherwise."""
+    spread = delay * (fraction * rng.random())
+    return delay + spread if wait in FLOOR_WAITS else delay - spread
+
+
+def next_check_at(
+    when: Decision | timedelta | None,
+    *,
+    now: datetime,
+    policy: Policy,
+    rng: random.Random,
+    wait: Wait = Wait.INTERVAL,
+) -> datetime | None:
+    """The absolute time of the next check, jittered; None when nothing is scheduled.
+
+    Pass a `Decision` (its own wait kind is used) or a bare delay with `wait`.
+    """
+    if when is None:
+        return None
+    if isinstance(when, timedelta):
+        delay = when
+    else:
+        if when.next_check_in is None:
+            return None
+        delay, wait = when.next_check_in, when.wait
+    return now + jittered(delay, wait=wait, fraction=policy.jitter_fraction, rng=rng)
+
+
+def initial_offset(connection_id: object, interval: timedelta) -> timedelta:
+    """A stable offset in [0, interval) for a connection, spreading a fleet over the interval.
+
+    Derived from a hash of the id (not Python's salted `hash`), so every process and every
+    restart agrees on it.
+    """
+    total = int(interval / timedelta(microseconds=1))
+    if total <= 0:
+        return timedelta(0)
+    digest = hashlib.sha256(str(connection_id).encode()).digest()
+    return timedelta(microseconds=int.from_bytes(digest[:8], "big") % total)

@@ -1,0 +1,250 @@
+"""The health state machine: one probe's `Classification` moves a connection's `HealthState`.
+
+N = `Policy.failing_after` (3), M = `Policy.recover_after` (2).
+
+| answer            | new status                                           | next check         |
+|-------------------|------------------------------------------------------|--------------------|
+| ok                | healthy from pending or healthy; from degraded,      | interval; while    |
+|                   | failing or revoked only after M ok answers in a row  | recovering: base   |
+| transient         | degraded; failing after N in a row (or if failing)   | backoff            |
+| token_dead, first | unchanged, awaiting its confirming retry             | confirm_delay      |
+| token_dead, again | revoked                                              | none               |
+| forbidden         | degraded                                             | interval           |
+| wrong_workspace   | failing                                              | interval           |
+| rate_limited      | unchanged                                            | until the reset    |
+| misconfigured     | unchanged                                            | interval           |
+
+A `revoked` connection stays `revoked` on every answer except ok (see below).
+
+- `disconnected` is terminal: `advance` leaves it alone and schedules nothing.
+- Transient answers never revoke. A token-dead answer revokes only when the confirming
+  retry answers token-dead too; a transient, rate-limited or misconfigured answer in
+  between keeps the confirmation pending (it says nothing about the token), while an
+  ok, forbidden or wrong-workspace answer clears it.
+- `consecutive_failures` counts transient answers in a row (it drives `failing` and the
+  backoff); `consecutive_successes` counts ok answers in a row (it drives recovery).
+  Rate-limited and misconfigured answers are neutral: they touch neither counter.
+- Wrong workspace is `failing`, not `degraded`: the token works for someone else's data,
+  which a person must resolve (the portal never re-points a connection).
+- Misconfigured means our request is wrong (e.g. the API version), not the token.
+- `revoked` is not checked on schedule. Leaving it takes a reconnect
+  (`reset_after_reconnect` → `pending`), or a "Check now" that finds the token working
+  again, confirmed by M ok answers in a row (checked again after `base_backoff`).
+- Backoff: `base_backoff` doubled per transient failure after the first, capped at
+  `max_backoff` (default and ceiling: the interval). Every scheduled delay lies between
+  `confirm_delay` and `interval`, before jitter (see `connectors.health.schedule`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from connectors.health.outcomes import Classification, Outcome, Status
+from connectors.health.schedule import Wait, backoff_delay, rate_limit_delay
+
+__all__ = [
+    "Decision",
+    "HealthState",
+    "Policy",
+    "Transition",
+    "advance",
+    "disconnect",
+    "reset_after_reconnect",
+]
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Thresholds and timings of the health engine."""
+
+    failing_after: int = 3
+    recover_after: int = 2
+    confirm_delay: timedelta = timedelta(seconds=5)
+    interval: timedelta = timedelta(minutes=10)
+    max_backoff: timedelta | None = None  # None: the interval
+    base_backoff: timedelta = timedelta(seconds=30)
+    jitter_fraction: float = 0.1
+
+    def __post_init__(self) -> None:
+        # A policy that breaks the ordering below would break the engine's promises
+        # (no storms, no overdue checks), so refuse it at construction.
+        if self.failing_after < 1 or self.recover_after < 1:
+            raise ValueError("failing_after and recover_after must be at least 1")
+        if not timedelta(0) < self.confirm_delay <= self.base_backoff <= self.interval:
+            raise ValueError("need 0 < confirm_delay <= base_backoff <= interval")
+        if self.max_backoff is not None and not (
+            self.base_backoff <= self.max_backoff <= self.interval
+        ):
+            raise ValueError("need base_backoff <= max_backoff <= interval")
+        if not 0.0 <= self.jitter_fraction <= 0.5:
+            raise ValueError("jitter_fraction must be between 0 and 0.5")
+
+    @property
+    def backoff_cap(self) -> timedelta:
+        """The longest wait between checks of a connection with transient errors."""
+        return self.max_backoff if self.max_backoff is not None else self.interval
+
+
+DEFAULT_POLICY = Policy()
+
+
+@dataclass(frozen=True)
+class HealthState:
+    """A connection's health, as the engine needs it."""
+
+    status: Status = Status.PENDING
+    consecutive_failures: int = 0
+    consecutive_successes: int = 0
+    pending_confirmation: bool = False
+    status_since: datetime | None = None
+
+    @classmethod
+    def initial(cls, now: datetime | None = None) -> HealthState:
+        """A connection never checked."""
+        return cls(status=Status.PENDING, status_since=now)
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A change of status, for the audit trail and notifications."""
+
+    from_status: Status
+    to_status: Status
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The engine's answer to one check: the new state and when to look again."""
+
+    state: HealthState
+    transition: Transition | None
+    next_check_in: timedelta | None  # before jitter; None: do not schedule a check
+    wait: Wait
+    confirm_retry: bool  # the next check is the confirming retry of a token-dead answer
+    outcome: Outcome | None
+    reason: str
+
+    @property
+    def changed(self) -> bool:
+        return self.transition is not None
+
+
+def _to_status(
+    state: HealthState, c: Classification, failures: int, successes: int, policy: Policy
+) -> Status:
+    """The status after this answer (revoked and disconnected are handled by the caller)."""
+    current = state.status
+    if c.outcome is Outcome.OK:
+        if current in (Status.PENDING, Status.HEALTHY) or successes >= policy.recover_after:
+            return Status.HEALTHY
+        return current
+    if c.outcome is Outcome.TRANSIENT:
+        if failures >= policy.failing_after or current is Status.FAILING:
+            return Status.FAILING
+        return Status.DEGRADED
+    if c.outcome is Outcome.FORBIDDEN:
+        return Status.DEGRADED
+    if c.outcome is Outcome.WRONG_WORKSPACE:
+        return Status.FAILING
+    if c.outcome is Outcome.TOKEN_DEAD and state.pending_confirmation:
+        return Status.REVOKED
+    return current  # first token-dead answer, rate limited, misconfigured
+
+
+def _counters(state: HealthState, outcome: Outcome) -> tuple[int, int, bool]:
+    """(consecutive_failures, consecutive_successes, pending_confirmation) after `outcome`."""
+    if outcome in (Outcome.RATE_LIMITED, Outcome.MISCONFIGURED):
+        return state.consecutive_failures, state.consecutive_successes, state.pending_confirmation
+    if outcome is Outcome.OK:
+        return 0, state.consecutive_successes + 1, False
+    if outcome is Outcome.TRANSIENT:
+        return state.consecutive_failures + 1, 0, state.pending_confirmation
+    if outcome is Outcome.TOKEN_DEAD:
+        # Revoked by this answer, or awaiting its confirming retry.
+        awaiting = state.status is not Status.REVOKED and not state.pending_confirmation
+        return 0, 0, awaiting
+    return 0, 0, False  # forbidden, wrong workspace: a definite answer clears the rest
+
+
+def _next_check(
+    state: HealthState, c: Classification, policy: Policy, now: datetime
+) -> tuple[timedelta | None, Wait]:
+    if state.status is Status.DISCONNECTED:
+        return None, Wait.INTERVAL
+    if state.status is Status.REVOKED and state.consecutive_successes == 0:
+        return None, Wait.INTERVAL  # needs a reconnect, not more probing
+    if c.outcome is Outcome.RATE_LIMITED:
+        return rate_limit_delay(c.rate_limit_reset, now=now, policy=policy), Wait.RATE_LIMIT
+    if state.pending_confirmation and c.outcome is Outcome.TOKEN_DEAD:
+        return policy.confirm_delay, Wait.CONFIRM
+    if c.outcome is Outcome.TRANSIENT:
+        # Also retries a pending confirmation: backoff never drops below confirm_delay.
+        return backoff_delay(state.consecutive_failures, policy=policy), Wait.BACKOFF
+    if c.outcome is Outcome.OK and state.status is not Status.HEALTHY:
+        return policy.base_backoff, Wait.RECOVERY
+    return policy.interval, Wait.INTERVAL
+
+
+def _transition_reason(
+    old: Status, new: Status, c: Classification, failures: int, successes: int
+) -> str:
+    if new is Status.HEALTHY and old is not Status.PENDING:
+        return f"Recovered: {successes} good checks in a row. {c.reason}"
+    if new is Status.FAILING and c.outcome is Outcome.TRANSIENT:
+        return f"{failures} failed checks in a row. {c.reason}"
+    if new is Status.REVOKED:
+        return f"Confirmed by a second check. {c.reason}"
+    return c.reason
+
+
+def advance(
+    state: HealthState,
+    classification: Classification,
+    *,
+    policy: Policy = DEFAULT_POLICY,
+    now: datetime,
+) -> Decision:
+    """Apply one probe's classification to `state`; see the module docstring for the rules."""
+    c = classification
+    if state.status is Status.DISCONNECTED:
+        return Decision(state, None, None, Wait.INTERVAL, False, c.outcome, c.reason)
+
+    failures, successes, pending = _counters(state, c.outcome)
+    if state.status is Status.REVOKED:
+        # Only ok answers (recovery) or a reconnect lead out of revoked.
+        new_status = Status.HEALTHY if successes >= policy.recover_after else Status.REVOKED
+    else:
+        new_status = _to_status(state, c, failures, successes, policy)
+
+    transition = None
+    since = state.status_since
+    if new_status is not state.status:
+        reason = _transition_reason(state.status, new_status, c, failures, successes)
+        transition = Transition(state.status, new_status, reason, now)
+        since = now
+    new_state = HealthState(new_status, failures, successes, pending, since)
+    delay, wait = _next_check(new_state, c, policy, now)
+    return Decision(new_state, transition, delay, wait, pending, c.outcome, c.reason)
+
+
+def reset_after_reconnect(state: HealthState, now: datetime) -> HealthState:
+    """A fresh token: start over as `pending`, to be checked at once."""
+    since = now if state.status is not Status.PENDING else state.status_since
+    return HealthState(Status.PENDING, 0, 0, False, since)
+
+
+def disconnect(state: HealthState, *, now: datetime, reason: str) -> Decision:
+    """The team disconnected the workspace: terminal, never checked again."""
+    transition = None
+    if state.status is not Status.DISCONNECTED:
+        transition = Transition(state.status, Status.DISCONNECTED, reason, now)
+        state = replace(
+            state,
+            status=Status.DISCONNECTED,
+            pending_confirmation=False,
+            status_since=now,
+        )
+    return Decision(state, transition, None, Wait.INTERVAL, False, None, reason)
