@@ -7,6 +7,7 @@ the secrets it needs.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -143,6 +144,7 @@ INSTALLED_APPS = [
     "allauth.usersessions",
     "portal",
     "connectors",
+    "connectors.providers.intercom.sandbox",
 ]
 
 MIDDLEWARE = [
@@ -177,6 +179,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.portal",
+                "portal.context_processors.team_nav",
             ],
         },
     },
@@ -188,7 +191,7 @@ DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
     try:
         _db = env.db_url_config(DATABASE_URL)
-    except Exception:  # noqa: BLE001 - any parse failure is a configuration error
+    except Exception:
         _fail("DATABASE_URL is not a database URL such as postgres://user:pass@host:5432/name")
     if _db.get("ENGINE") not in {"django.db.backends.postgresql", "django.db.backends.sqlite3"}:
         _fail("DATABASE_URL must be a postgres:// URL (or sqlite:////absolute/path)")
@@ -272,7 +275,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
 EMAIL_URL = env_str("EMAIL_URL") or ("consolemail://" if DEBUG else "smtp://localhost:25")
 try:
     vars().update(env.email_url_config(EMAIL_URL))
-except Exception:  # noqa: BLE001
+except Exception:
     _fail(f"EMAIL_URL={EMAIL_URL!r} is not an email URL such as smtp+tls://user:pass@host:587")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Connector Portal <portal@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -285,6 +288,7 @@ AUTHENTICATION_BACKENDS = [
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
+ACCOUNT_ADAPTER = "portal.adapters.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -333,10 +337,8 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = True
-try:  # WhiteNoise warns on every request when the folder is missing
+with contextlib.suppress(OSError):  # WhiteNoise warns on every request without the folder
     STATIC_ROOT.mkdir(exist_ok=True)
-except OSError:
-    pass
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- security ------------------------------------------------------------------
@@ -360,6 +362,7 @@ SILENCED_SYSTEM_CHECKS: list[str] = []
 # --- product settings ------------------------------------------------------------
 
 SANDBOX_ENABLED = env_bool("SANDBOX_ENABLED", DEBUG)
+SANDBOX_BASE_URL = env_str("SANDBOX_BASE_URL", f"{SITE_URL}/sandbox/intercom").rstrip("/")
 METRICS_TOKEN = env_str("METRICS_TOKEN")
 PORTAL_NAME = env_str("PORTAL_NAME", "Connector Portal")
 

@@ -19,7 +19,9 @@ import psutil
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-COPY_IGNORE = shutil.ignore_patterns(".git", ".venv", "var", "staticfiles", "__pycache__", ".*cache")
+COPY_IGNORE = shutil.ignore_patterns(
+    ".git", ".venv", "var", "staticfiles", "__pycache__", ".*cache"
+)
 
 pytestmark = pytest.mark.slow
 
@@ -117,7 +119,7 @@ def test_up_serves_the_portal_with_worker_and_beat_then_stops_cleanly(
     assert len(children) >= 3  # web, worker and beat, plus their own children
     os.kill(proc.pid, signal.SIGINT)
     assert proc.wait(timeout=30) == 0, log.read_text()
-    gone, alive = psutil.wait_procs(children, timeout=10)
+    _gone, alive = psutil.wait_procs(children, timeout=10)
     assert not alive, f"left behind: {[p.pid for p in alive]}"
     assert "Stopped web, worker and beat." in log.read_text()
 

@@ -64,7 +64,9 @@ def test_a_malformed_variable_stops_start_up_naming_it(
 
 
 def test_check_deploy_is_clean_with_the_required_variables(tmp_path: Path) -> None:
-    result = _manage("check", "--deploy", "--fail-level", "WARNING", tmp_path=tmp_path, **PRODUCTION)
+    result = _manage(
+        "check", "--deploy", "--fail-level", "WARNING", tmp_path=tmp_path, **PRODUCTION
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "WARNING" not in result.stderr
     assert "no issues" in result.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -116,7 +117,7 @@ class Command(BaseCommand):
 
     def _serving(self, host: str, port: int) -> bool:
         try:
-            with urllib.request.urlopen(f"http://{host}:{port}/healthz", timeout=1) as response:  # noqa: S310
+            with urllib.request.urlopen(f"http://{host}:{port}/healthz", timeout=1) as response:
                 return bool(response.status == 200)
         except OSError:
             return False
@@ -148,7 +149,5 @@ class Command(BaseCommand):
 
     @staticmethod
     def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, sig)
-        except (ProcessLookupError, PermissionError):
-            pass
