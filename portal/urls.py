@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -45,3 +46,9 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]
+
+if settings.SANDBOX_ENABLED:
+    # The sandbox Intercom exists only where enabled (development and tests).
+    urlpatterns.append(
+        path("sandbox/intercom/", include("connectors.providers.intercom.sandbox.urls"))
+    )

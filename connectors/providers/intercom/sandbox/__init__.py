@@ -1,0 +1,20 @@
+"""A stand-in for Intercom served by the portal itself, for development and tests.
+
+Mounted at /sandbox/intercom/ only when SANDBOX_ENABLED (every view also 404s when
+it is off). Intercom's paths, relative to settings.SANDBOX_BASE_URL:
+
+- GET/POST /oauth: consent page (client_id, state, redirect_uri) -> code or access_denied
+- POST /auth/eagle/token: code exchange; refresh grant for apps with expiring tokens
+- GET /me, POST /auth/uninstall: Bearer token, Intercom's shapes and error.list codes
+
+Control API (JSON, CSRF-exempt):
+
+- GET  /_control/workspaces, GET/POST /_control/workspaces/<id_code>
+- GET  /_control/tokens[?workspace=&client_id=], GET/POST /_control/tokens/<id or prefix>
+  POST body: {"mode": "ok|revoked|401|403|500|429|timeout", "latency_ms": 0,
+  "rate_limit_reset_in": 60, "timeout_seconds": 30}. "revoked" revokes for good.
+  GET answers the state plus counters: me_calls, last_me_at, last_me_at_unix.
+- POST /_control/reset: every control back to normal, counters to zero.
+- POST /_control/apps {"name", "redirect_uris": [...], "expiring_tokens", ...}
+  -> 201 {"client_id", "client_secret", ...}
+"""

@@ -1,0 +1,177 @@
+"""Controls: how a workspace or a token makes `/me` misbehave, and the call counters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import F
+from django.utils import timezone
+
+from connectors.providers.intercom.sandbox.models import (
+    Controls,
+    Mode,
+    SandboxToken,
+    SandboxWorkspace,
+)
+from connectors.providers.intercom.sandbox.services import sandbox_tokens_revoke
+
+MAX_LATENCY_MS = 60_000
+MAX_TIMEOUT_SECONDS = 60
+MAX_RATE_LIMIT_RESET_IN = 3600
+RATE_LIMIT_WINDOW_SECONDS = 10
+# About 10,000 calls a minute per app, enforced in 10-second windows (INTERCOM.md).
+RATE_LIMIT_PER_WINDOW = 1666
+REVOKED = "revoked"
+ACCEPTED_MODES = [*Mode.values, REVOKED]
+
+
+class ControlError(ValueError):
+    """A control request that cannot be applied; the message says why."""
+
+
+@dataclass(frozen=True)
+class Effective:
+    """What `/me` should do for one call, after merging token and workspace controls."""
+
+    mode: str
+    latency_ms: int
+    timeout_seconds: int
+    rate_limited_until: datetime | None
+
+
+def _active_mode(controls: Controls, now: datetime) -> str:
+    # A 429 ends by itself at its reset time, as Intercom's window does.
+    if controls.mode == Mode.RATE_LIMITED and (
+        controls.rate_limited_until is None or controls.rate_limited_until <= now
+    ):
+        return str(Mode.OK)
+    return str(controls.mode)
+
+
+def effective_controls(*, token: SandboxToken, now: datetime) -> Effective:
+    """The token's own mode wins over its workspace's; latency is the larger of both."""
+    source: Controls = token
+    if _active_mode(token, now) == Mode.OK:
+        source = token.workspace
+    return Effective(
+        mode=_active_mode(source, now),
+        latency_ms=max(token.latency_ms, token.workspace.latency_ms),
+        timeout_seconds=source.timeout_seconds,
+        rate_limited_until=source.rate_limited_until,
+    )
+
+
+def _bounded_int(data: dict[str, Any], key: str, default: int, low: int, high: int) -> int:
+    raw = data.get(key, default)
+    if isinstance(raw, bool) or not isinstance(raw, int | str):
+        raise ControlError(f"{key} must be a whole number between {low} and {high}")
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ControlError(f"{key} must be a whole number between {low} and {high}") from None
+    if not low <= value <= high:
+        raise ControlError(f"{key} must be between {low} and {high}, not {value}")
+    return value
+
+
+def control_apply(*, target: Controls, data: dict[str, Any]) -> Controls:
+    """Set a target's mode and knobs from a request body; mode "revoked" revokes for good."""
+    mode = str(data.get("mode", target.mode))
+    if mode not in ACCEPTED_MODES:
+        raise ControlError(f"mode must be one of {', '.join(ACCEPTED_MODES)}; got {mode!r}")
+    latency_ms = _bounded_int(data, "latency_ms", target.latency_ms, 0, MAX_LATENCY_MS)
+    timeout_seconds = _bounded_int(
+        data, "timeout_seconds", target.timeout_seconds, 1, MAX_TIMEOUT_SECONDS
+    )
+    reset_in = _bounded_int(data, "rate_limit_reset_in", 60, 1, MAX_RATE_LIMIT_RESET_IN)
+    if mode == REVOKED:
+        # Revocation is an event, not a mode: existing tokens die, a reconnect works again.
+        if isinstance(target, SandboxWorkspace):
+            sandbox_tokens_revoke(workspace=target)
+        elif isinstance(target, SandboxToken):
+            sandbox_tokens_revoke(token=target)
+        mode = str(Mode.OK)
+    target.mode = mode
+    target.latency_ms = latency_ms
+    target.timeout_seconds = timeout_seconds
+    if mode != Mode.RATE_LIMITED:
+        target.rate_limited_until = None
+    elif "mode" in data or "rate_limit_reset_in" in data or target.rate_limited_until is None:
+        # The reset moment is fixed when set, so a client can wait for it to pass.
+        target.rate_limited_until = timezone.now() + timedelta(seconds=reset_in)
+    target.save(update_fields=["mode", "latency_ms", "timeout_seconds", "rate_limited_until"])
+    target.refresh_from_db()
+    return target
+
+
+_NORMAL: dict[str, Any] = {
+    "mode": Mode.OK,
+    "latency_ms": 0,
+    "timeout_seconds": 30,
+    "rate_limited_until": None,
+}
+
+
+def controls_reset() -> None:
+    """Everything back to normal, counters at zero. Revoked tokens stay revoked."""
+    SandboxWorkspace.objects.update(**_NORMAL, me_calls=0, last_me_at=None, window_calls=0)
+    SandboxToken.objects.update(**_NORMAL, me_calls=0, last_me_at=None)
+
+
+def me_record(*, token: SandboxToken, now: datetime) -> tuple[int, int]:
+    """Count one `/me` call; answer (remaining calls, window reset unix time)."""
+    window = int(now.timestamp()) // RATE_LIMIT_WINDOW_SECONDS * RATE_LIMIT_WINDOW_SECONDS
+    workspaces = SandboxWorkspace.objects.filter(pk=token.workspace_id)
+    counted = workspaces.filter(window_start=window).update(
+        me_calls=F("me_calls") + 1, last_me_at=now, window_calls=F("window_calls") + 1
+    )
+    if not counted:
+        workspaces.update(
+            me_calls=F("me_calls") + 1, last_me_at=now, window_start=window, window_calls=1
+        )
+    SandboxToken.objects.filter(pk=token.pk).update(me_calls=F("me_calls") + 1, last_me_at=now)
+    calls = workspaces.values_list("window_calls", flat=True).first() or 1
+    return max(RATE_LIMIT_PER_WINDOW - calls, 0), window + RATE_LIMIT_WINDOW_SECONDS
+
+
+def _unix(moment: datetime | None) -> int | None:
+    return int(moment.timestamp()) if moment else None
+
+
+def _controls_state(target: Controls) -> dict[str, Any]:
+    now = timezone.now()
+    return {
+        "mode": target.mode,
+        "active_mode": _active_mode(target, now),
+        "latency_ms": target.latency_ms,
+        "timeout_seconds": target.timeout_seconds,
+        "rate_limit_reset_at": _unix(target.rate_limited_until),
+        "me_calls": target.me_calls,
+        "last_me_at": target.last_me_at.isoformat() if target.last_me_at else None,
+        "last_me_at_unix": _unix(target.last_me_at),
+    }
+
+
+def workspace_state(workspace: SandboxWorkspace) -> dict[str, Any]:
+    return {
+        "id_code": workspace.id_code,
+        "name": workspace.name,
+        "region": workspace.region,
+        **_controls_state(workspace),
+    }
+
+
+def token_state(token: SandboxToken) -> dict[str, Any]:
+    return {
+        "id": token.pk,
+        "prefix": token.prefix,
+        "workspace": token.workspace.id_code,
+        "client_id": token.app.client_id,
+        "issued_at": token.issued_at.isoformat(),
+        "expires_at": token.expires_at.isoformat() if token.expires_at else None,
+        "revoked": token.revoked_at is not None,
+        "revoked_at": token.revoked_at.isoformat() if token.revoked_at else None,
+        **_controls_state(token),
+    }

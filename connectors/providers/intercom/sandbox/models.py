@@ -1,0 +1,116 @@
+"""The sandbox's own state: demo workspaces, sandbox apps, codes and tokens.
+
+Every secret (client secret, code, access and refresh token) is stored only as a
+sha256 digest; a short public prefix or hint is kept so people can tell them apart.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Mode(models.TextChoices):
+    """How `/me` answers for a workspace or a token (controls)."""
+
+    OK = "ok", "Normal"
+    UNAUTHORIZED = "401", "401 unauthorized"
+    FORBIDDEN = "403", "403 forbidden"
+    SERVER_ERROR = "500", "500 server error"
+    RATE_LIMITED = "429", "429 rate limited"
+    TIMEOUT = "timeout", "Time out"
+
+
+class Controls(models.Model):
+    """Knobs that make `/me` misbehave, shared by workspaces and tokens."""
+
+    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.OK)
+    latency_ms = models.PositiveIntegerField(default=0)
+    timeout_seconds = models.PositiveIntegerField(default=30)
+    # A 429 lasts until this moment, then answers are normal again, like Intercom's window.
+    rate_limited_until = models.DateTimeField(null=True, blank=True)
+    me_calls = models.PositiveIntegerField(default=0)
+    last_me_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class SandboxWorkspace(Controls):
+    """A demo Intercom workspace ("app" in Intercom's words) with one admin."""
+
+    id_code = models.CharField(max_length=16, unique=True)
+    name = models.CharField(max_length=100)
+    region = models.CharField(max_length=2)
+    timezone = models.CharField(max_length=64, default="Europe/Dublin")
+    created_at_unix = models.PositiveBigIntegerField(default=1671465577)
+    identity_verification = models.BooleanField(default=False)
+    admin_id = models.CharField(max_length=20)
+    admin_email = models.EmailField()
+    admin_name = models.CharField(max_length=100)
+    # The current rate-limit window (unix seconds at its start) and calls seen in it.
+    window_start = models.PositiveBigIntegerField(default=0)
+    window_calls = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.id_code})"
+
+
+class SandboxApp(models.Model):
+    """What a developer registers in the sandbox Developer Hub."""
+
+    name = models.CharField(max_length=100)
+    client_id = models.CharField(max_length=64, unique=True)
+    client_secret_hash = models.CharField(max_length=64)
+    secret_hint = models.CharField(max_length=8)
+    redirect_uris = models.JSONField(default=list)
+    expiring_tokens = models.BooleanField(default=False)
+    token_lifetime_seconds = models.PositiveIntegerField(default=3600)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.client_id})"
+
+
+class SandboxCode(models.Model):
+    """A single-use authorization code, valid five minutes."""
+
+    code_hash = models.CharField(max_length=64, unique=True)
+    app = models.ForeignKey(SandboxApp, on_delete=models.CASCADE, related_name="codes")
+    workspace = models.ForeignKey(SandboxWorkspace, on_delete=models.CASCADE, related_name="+")
+    redirect_uri = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"code #{self.pk} for {self.app_id}"
+
+
+class TokenKind(models.TextChoices):
+    ACCESS = "access", "Access token"
+    REFRESH = "refresh", "Refresh token"
+
+
+class SandboxToken(Controls):
+    """An access or refresh token; controls apply to access tokens only."""
+
+    kind = models.CharField(max_length=10, choices=TokenKind.choices, default=TokenKind.ACCESS)
+    token_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=16, db_index=True)
+    app = models.ForeignKey(SandboxApp, on_delete=models.CASCADE, related_name="tokens")
+    workspace = models.ForeignKey(SandboxWorkspace, on_delete=models.CASCADE, related_name="tokens")
+    issued_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.prefix}… ({self.workspace_id})"

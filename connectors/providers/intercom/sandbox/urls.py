@@ -1,0 +1,47 @@
+"""Mounted at /sandbox/intercom/ when SANDBOX_ENABLED: Intercom's own paths, plus the hub."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from connectors.providers.intercom.sandbox import views_api, views_control, views_hub, views_oauth
+
+urlpatterns = [
+    # Intercom's paths, relative to SANDBOX_BASE_URL.
+    path("oauth", views_oauth.authorize, name="sandbox_intercom_oauth"),
+    path("auth/eagle/token", views_api.token, name="sandbox_intercom_token"),
+    path("me", views_api.me, name="sandbox_intercom_me"),
+    path("auth/uninstall", views_api.uninstall, name="sandbox_intercom_uninstall"),
+    # The Developer Hub pages.
+    path("", views_hub.index, name="sandbox_intercom_index"),
+    path("apps/new", views_hub.app_create, name="sandbox_intercom_app_create"),
+    path("apps/<str:client_id>", views_hub.app_edit, name="sandbox_intercom_app_edit"),
+    path(
+        "apps/<str:client_id>/rotate-secret",
+        views_hub.app_rotate_secret,
+        name="sandbox_intercom_app_rotate_secret",
+    ),
+    path("apps/<str:client_id>/delete", views_hub.app_delete, name="sandbox_intercom_app_delete"),
+    path(
+        "workspaces/<str:id_code>/control",
+        views_hub.workspace_control,
+        name="sandbox_intercom_workspace_control",
+    ),
+    path(
+        "tokens/<int:token_id>/revoke", views_hub.token_revoke, name="sandbox_intercom_token_revoke"
+    ),
+    path("reset", views_hub.reset, name="sandbox_intercom_reset"),
+    # The JSON control API.
+    path("_control/apps", views_control.app_create, name="sandbox_intercom_control_apps"),
+    path(
+        "_control/workspaces", views_control.workspaces, name="sandbox_intercom_control_workspaces"
+    ),
+    path(
+        "_control/workspaces/<str:id_code>",
+        views_control.workspace,
+        name="sandbox_intercom_control_workspace",
+    ),
+    path("_control/tokens", views_control.tokens, name="sandbox_intercom_control_tokens"),
+    path("_control/tokens/<str:ref>", views_control.token, name="sandbox_intercom_control_token"),
+    path("_control/reset", views_control.reset, name="sandbox_intercom_control_reset"),
+]

@@ -1,0 +1,204 @@
+"""Intercom's server-to-server endpoints: token exchange, `/me` and uninstall."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import time
+from datetime import datetime
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from connectors.providers.intercom.sandbox import services
+from connectors.providers.intercom.sandbox.controls import (
+    RATE_LIMIT_PER_WINDOW,
+    RATE_LIMIT_WINDOW_SECONDS,
+    Effective,
+    effective_controls,
+    me_record,
+)
+from connectors.providers.intercom.sandbox.http import (
+    bearer_token,
+    error_list,
+    no_store,
+    oauth_error,
+    sandbox_only,
+    version_error,
+)
+from connectors.providers.intercom.sandbox.models import Mode, SandboxToken
+
+
+def _client_credentials(request: HttpRequest) -> tuple[str, str]:
+    """Form fields as Intercom documents them, or HTTP Basic as OAuth2 clients often send."""
+    client_id = request.POST.get("client_id", "")
+    client_secret = request.POST.get("client_secret", "")
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    if not client_secret and scheme.lower() == "basic":
+        try:
+            decoded = base64.b64decode(value.strip(), validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            return client_id, ""
+        basic_id, _, basic_secret = decoded.partition(":")
+        return client_id or basic_id, basic_secret
+    return client_id, client_secret
+
+
+def _tokens_answer(issued: services.IssuedTokens) -> JsonResponse:
+    body: dict[str, str | int] = {
+        "token_type": "Bearer",
+        "token": issued.access_token,
+        "access_token": issued.access_token,
+    }
+    if issued.refresh_token is not None and issued.expires_in is not None:
+        body["refresh_token"] = issued.refresh_token
+        body["expires_in"] = issued.expires_in
+    return no_store(JsonResponse(body))  # type: ignore[return-value]
+
+
+@csrf_exempt
+@sandbox_only
+@require_POST
+def token(request: HttpRequest) -> HttpResponse:
+    """POST /auth/eagle/token: code exchange, and refresh for apps with expiring tokens."""
+    client_id, client_secret = _client_credentials(request)
+    grant_type = request.POST.get("grant_type", "authorization_code")
+    if grant_type == "refresh_token":
+        return _refresh(request, client_id, client_secret)
+    if grant_type != "authorization_code":
+        return oauth_error(
+            400, "unsupported_grant_type", "Use authorization_code or refresh_token."
+        )
+    code = request.POST.get("code", "")
+    if not code or not client_id or not client_secret:
+        return error_list(
+            400, "parameter_not_found", "code, client_id and client_secret are required"
+        )
+    try:
+        app = services.sandbox_app_authenticate(client_id=client_id, client_secret=client_secret)
+        issued = services.sandbox_code_exchange(app=app, code=code)
+    except services.SandboxClientError:
+        return error_list(401, "unauthorized", "Unauthorized Client")
+    except services.SandboxCodeError:
+        return error_list(401, "unauthorized", "Unauthorized Code")
+    return _tokens_answer(issued)
+
+
+def _refresh(request: HttpRequest, client_id: str, client_secret: str) -> HttpResponse:
+    refresh_token = request.POST.get("refresh_token", "")
+    if not refresh_token:
+        return oauth_error(400, "invalid_request", "refresh_token is required.")
+    try:
+        app = services.sandbox_app_authenticate(client_id=client_id, client_secret=client_secret)
+    except services.SandboxClientError:
+        return oauth_error(401, "invalid_client", "Unknown client_id or wrong client_secret.")
+    if not app.expiring_tokens:
+        return oauth_error(400, "unauthorized_client", "This app does not use expiring tokens.")
+    try:
+        issued = services.sandbox_token_refresh(app=app, refresh_token=refresh_token)
+    except services.SandboxGrantError:
+        return oauth_error(400, "invalid_grant", "The refresh token is invalid, used or revoked.")
+    return _tokens_answer(issued)
+
+
+def _rate_headers(response: HttpResponse, *, remaining: int, reset: int) -> HttpResponse:
+    response["X-RateLimit-Limit"] = str(RATE_LIMIT_PER_WINDOW)
+    response["X-RateLimit-Remaining"] = str(remaining)
+    response["X-RateLimit-Reset"] = str(reset)
+    return response
+
+
+def _sleep(seconds: float) -> None:
+    # Never sleep holding a database connection (or a lock): the portal calls us mid-request.
+    if not connection.in_atomic_block:
+        connection.close()
+    time.sleep(seconds)
+
+
+def _admin_with_app(token: SandboxToken) -> dict[str, object]:
+    workspace = token.workspace
+    return {
+        "type": "admin",
+        "id": workspace.admin_id,
+        "email": workspace.admin_email,
+        "name": workspace.admin_name,
+        "email_verified": True,
+        "has_inbox_seat": True,
+        "avatar": {
+            "type": "avatar",
+            "image_url": f"https://static.intercomassets.com/avatars/{workspace.admin_id}.png",
+        },
+        "app": {
+            "type": "app",
+            "id_code": workspace.id_code,
+            "name": workspace.name,
+            "region": workspace.region,
+            "timezone": workspace.timezone,
+            "created_at": workspace.created_at_unix,
+            "identity_verification": workspace.identity_verification,
+        },
+    }
+
+
+def _controlled_answer(token: SandboxToken, effective: Effective, now: datetime) -> HttpResponse:
+    if token.revoked_at is not None:
+        return error_list(401, "token_revoked", "Token revoked")
+    if token.expires_at is not None and token.expires_at <= now:
+        return error_list(401, "token_expired", "Token expired")
+    if effective.mode == Mode.UNAUTHORIZED:
+        return error_list(401, "unauthorized", "Access Token Invalid")
+    if effective.mode == Mode.FORBIDDEN:
+        return error_list(403, "forbidden", "Access to this resource is forbidden")
+    if effective.mode == Mode.SERVER_ERROR:
+        return error_list(500, "server_error", "Internal server error")
+    if effective.mode == Mode.RATE_LIMITED:
+        return error_list(429, "rate_limit_exceeded", "Rate Limit Exceeded")
+    if effective.mode == Mode.TIMEOUT:
+        _sleep(effective.timeout_seconds)
+        return error_list(504, "gateway_timeout", "The request timed out")
+    return JsonResponse(_admin_with_app(token))
+
+
+@csrf_exempt
+@sandbox_only
+@require_GET
+def me(request: HttpRequest) -> HttpResponse:
+    """GET /me: the admin and workspace behind a token, or an error the controls chose."""
+    if (bad_version := version_error(request)) is not None:
+        return bad_version
+    raw = bearer_token(request)
+    if raw is None:
+        return error_list(401, "unauthorized", "Access Token Invalid")
+    token = services.sandbox_token_find(token=raw)
+    if token is None:
+        return error_list(401, "token_not_found", "Token not found")
+    now = timezone.now()
+    remaining, reset = me_record(token=token, now=now)
+    effective = effective_controls(token=token, now=now)
+    if effective.latency_ms:
+        _sleep(effective.latency_ms / 1000)
+    response = _controlled_answer(token, effective, now)
+    if response.status_code == 429 and effective.rate_limited_until is not None:
+        remaining, reset = 0, int(effective.rate_limited_until.timestamp())
+    return _rate_headers(response, remaining=remaining, reset=reset)
+
+
+@csrf_exempt
+@sandbox_only
+@require_POST
+def uninstall(request: HttpRequest) -> HttpResponse:
+    """POST /auth/uninstall: the app leaves the workspace; all its tokens there die."""
+    if (bad_version := version_error(request)) is not None:
+        return bad_version
+    raw = bearer_token(request)
+    token = services.sandbox_token_find(token=raw) if raw else None
+    if token is None:
+        return error_list(401, "token_not_found", "Token not found")
+    if token.revoked_at is not None:
+        return error_list(401, "token_revoked", "Token revoked")
+    services.sandbox_tokens_revoke(workspace=token.workspace, app=token.app)
+    reset = (int(time.time()) // RATE_LIMIT_WINDOW_SECONDS + 1) * RATE_LIMIT_WINDOW_SECONDS
+    return _rate_headers(JsonResponse({}), remaining=RATE_LIMIT_PER_WINDOW - 1, reset=reset)

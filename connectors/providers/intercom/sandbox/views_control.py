@@ -1,0 +1,148 @@
+"""The JSON control API tests and scripts use to make the sandbox misbehave."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from connectors.providers.intercom.sandbox import services
+from connectors.providers.intercom.sandbox.controls import (
+    ControlError,
+    control_apply,
+    controls_reset,
+    token_state,
+    workspace_state,
+)
+from connectors.providers.intercom.sandbox.forms import AppCreateForm
+from connectors.providers.intercom.sandbox.http import no_store, sandbox_only
+from connectors.providers.intercom.sandbox.models import (
+    SandboxToken,
+    SandboxWorkspace,
+    TokenKind,
+)
+
+
+class _BadBody(ValueError):
+    pass
+
+
+def _problem(status: int, message: str) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+def _json_body(request: HttpRequest) -> dict[str, Any]:
+    if not request.body:
+        return {}
+    try:
+        data = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        raise _BadBody('The body is not JSON; send an object such as {"mode": "ok"}.') from None
+    if not isinstance(data, dict):
+        raise _BadBody('The body must be a JSON object such as {"mode": "ok"}.')
+    return data
+
+
+def _apply(request: HttpRequest, target: SandboxWorkspace | SandboxToken) -> HttpResponse | None:
+    """Apply a POSTed control body; an error answer, or None on success."""
+    try:
+        with transaction.atomic():
+            control_apply(target=target, data=_json_body(request))
+    except (_BadBody, ControlError) as error:
+        return _problem(400, str(error))
+    return None
+
+
+@csrf_exempt
+@sandbox_only
+@require_GET
+def workspaces(request: HttpRequest) -> HttpResponse:
+    rows = services.workspaces_ensure()
+    return JsonResponse({"workspaces": [workspace_state(row) for row in rows]})
+
+
+@csrf_exempt
+@sandbox_only
+@require_http_methods(["GET", "POST"])
+def workspace(request: HttpRequest, id_code: str) -> HttpResponse:
+    services.workspaces_ensure()
+    row = SandboxWorkspace.objects.filter(id_code=id_code).first()
+    if row is None:
+        return _problem(404, f"No demo workspace has the id_code {id_code!r}.")
+    if request.method == "POST" and (failure := _apply(request, row)) is not None:
+        return failure
+    row.refresh_from_db()
+    return JsonResponse(workspace_state(row))
+
+
+@csrf_exempt
+@sandbox_only
+@require_GET
+def tokens(request: HttpRequest) -> HttpResponse:
+    rows = SandboxToken.objects.filter(kind=TokenKind.ACCESS).select_related("workspace", "app")
+    if id_code := request.GET.get("workspace"):
+        rows = rows.filter(workspace__id_code=id_code)
+    if client_id := request.GET.get("client_id"):
+        rows = rows.filter(app__client_id=client_id)
+    return JsonResponse({"tokens": [token_state(row) for row in rows[:100]]})
+
+
+@csrf_exempt
+@sandbox_only
+@require_http_methods(["GET", "POST"])
+def token(request: HttpRequest, ref: str) -> HttpResponse:
+    row = services.sandbox_token_lookup(ref=ref)
+    if row is None:
+        return _problem(404, f"No access token has the id or prefix {ref[:16]!r}.")
+    if request.method == "POST" and (failure := _apply(request, row)) is not None:
+        return failure
+    row.refresh_from_db()
+    return JsonResponse(token_state(row))
+
+
+@csrf_exempt
+@sandbox_only
+@require_POST
+def reset(request: HttpRequest) -> HttpResponse:
+    services.workspaces_ensure()
+    controls_reset()
+    return JsonResponse({"reset": True})
+
+
+@csrf_exempt
+@sandbox_only
+@require_POST
+def app_create(request: HttpRequest) -> HttpResponse:
+    """Create a sandbox app from JSON; the answer holds the only copy of its secret."""
+    try:
+        data = _json_body(request)
+    except _BadBody as error:
+        return _problem(400, str(error))
+    uris = data.get("redirect_uris", [])
+    form = AppCreateForm(
+        {
+            "name": data.get("name", "Sandbox app"),
+            "redirect_uris": "\n".join(str(uri) for uri in uris) if isinstance(uris, list) else "",
+            "expiring_tokens": bool(data.get("expiring_tokens", False)),
+            "token_lifetime_seconds": data.get("token_lifetime_seconds", 3600),
+        }
+    )
+    if not form.is_valid():
+        problems = {
+            field: " ".join(str(error) for error in errors) for field, errors in form.errors.items()
+        }
+        return JsonResponse({"error": "The app was not created.", "fields": problems}, status=400)
+    created = services.sandbox_app_create(**form.cleaned_data)
+    body = {
+        "client_id": created.app.client_id,
+        "client_secret": created.client_secret,
+        "name": created.app.name,
+        "redirect_uris": created.app.redirect_uris,
+        "expiring_tokens": created.app.expiring_tokens,
+        "token_lifetime_seconds": created.app.token_lifetime_seconds,
+    }
+    return no_store(JsonResponse(body, status=201))

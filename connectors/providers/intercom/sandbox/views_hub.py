@@ -1,0 +1,168 @@
+"""The sandbox Developer Hub: create apps, see demo workspaces, break things by hand."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from connectors.providers.intercom.sandbox import services
+from connectors.providers.intercom.sandbox.controls import (
+    ControlError,
+    control_apply,
+    controls_reset,
+)
+from connectors.providers.intercom.sandbox.forms import AppCreateForm, AppSettingsForm, ControlForm
+from connectors.providers.intercom.sandbox.http import no_store, sandbox_only
+from connectors.providers.intercom.sandbox.models import (
+    SandboxApp,
+    SandboxToken,
+    SandboxWorkspace,
+    TokenKind,
+)
+
+
+def _base_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri(reverse("sandbox_intercom_index")).rstrip("/")
+
+
+def _index_context(
+    request: HttpRequest, create_form: AppCreateForm | None = None
+) -> dict[str, Any]:
+    workspaces = services.workspaces_ensure()
+    tokens = SandboxToken.objects.filter(kind=TokenKind.ACCESS).select_related("workspace", "app")
+    return {
+        "create_form": create_form or AppCreateForm(),
+        "apps": SandboxApp.objects.all(),
+        "workspaces": [
+            (workspace, ControlForm(prefix=workspace.id_code, initial=_control_initial(workspace)))
+            for workspace in workspaces
+        ],
+        "tokens": tokens[:20],
+        "base_url": _base_url(request),
+        "configured_base_url": getattr(settings, "SANDBOX_BASE_URL", ""),
+        "now": timezone.now(),
+    }
+
+
+def _control_initial(workspace: SandboxWorkspace) -> dict[str, Any]:
+    return {
+        "mode": workspace.mode,
+        "latency_ms": workspace.latency_ms,
+        "timeout_seconds": workspace.timeout_seconds,
+    }
+
+
+@sandbox_only
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    return render(request, "intercom_sandbox/index.html", _index_context(request))
+
+
+def _show_credentials(
+    request: HttpRequest, app: SandboxApp, secret: str, fresh: bool
+) -> HttpResponse:
+    # The only page that ever shows a client secret; it must not be cached anywhere.
+    context = {"app": app, "client_secret": secret, "fresh": fresh, "base_url": _base_url(request)}
+    return no_store(render(request, "intercom_sandbox/app_created.html", context))
+
+
+@sandbox_only
+@require_POST
+def app_create(request: HttpRequest) -> HttpResponse:
+    form = AppCreateForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request, "intercom_sandbox/index.html", _index_context(request, form), status=400
+        )
+    created = services.sandbox_app_create(
+        name=form.cleaned_data["name"],
+        redirect_uris=form.cleaned_data["redirect_uris"],
+        expiring_tokens=form.cleaned_data["expiring_tokens"],
+        token_lifetime_seconds=form.cleaned_data["token_lifetime_seconds"],
+    )
+    return _show_credentials(request, created.app, created.client_secret, fresh=True)
+
+
+@sandbox_only
+@require_http_methods(["GET", "POST"])
+def app_edit(request: HttpRequest, client_id: str) -> HttpResponse:
+    app = get_object_or_404(SandboxApp, client_id=client_id)
+    initial = {
+        "redirect_uris": app.redirect_uris,
+        "expiring_tokens": app.expiring_tokens,
+        "token_lifetime_seconds": app.token_lifetime_seconds,
+    }
+    form = AppSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.sandbox_app_update(app=app, **form.cleaned_data)
+        messages.success(request, f"Saved the settings of {app.name}.")
+        return redirect("sandbox_intercom_index")
+    status = 400 if form.errors else 200
+    return render(
+        request, "intercom_sandbox/app_edit.html", {"app": app, "form": form}, status=status
+    )
+
+
+@sandbox_only
+@require_POST
+def app_rotate_secret(request: HttpRequest, client_id: str) -> HttpResponse:
+    app = get_object_or_404(SandboxApp, client_id=client_id)
+    secret = services.sandbox_app_rotate_secret(app=app)
+    return _show_credentials(request, app, secret, fresh=False)
+
+
+@sandbox_only
+@require_POST
+def app_delete(request: HttpRequest, client_id: str) -> HttpResponse:
+    app = get_object_or_404(SandboxApp, client_id=client_id)
+    app.delete()
+    messages.success(request, f"Deleted the sandbox app {app.name}; its tokens no longer work.")
+    return redirect("sandbox_intercom_index")
+
+
+@sandbox_only
+@require_POST
+def workspace_control(request: HttpRequest, id_code: str) -> HttpResponse:
+    workspace = get_object_or_404(SandboxWorkspace, id_code=id_code)
+    form = ControlForm(request.POST, prefix=id_code)
+    if not form.is_valid():
+        problems = "; ".join(
+            f"{field}: {' '.join(str(err) for err in errs)}" for field, errs in form.errors.items()
+        )
+        messages.error(request, f"Nothing changed for {workspace.name}: {problems}")
+        return redirect("sandbox_intercom_index")
+    try:
+        with transaction.atomic():
+            control_apply(target=workspace, data=form.cleaned_data)
+    except ControlError as error:
+        messages.error(request, f"Nothing changed for {workspace.name}: {error}")
+        return redirect("sandbox_intercom_index")
+    messages.success(
+        request, f"{workspace.name}: /me now answers in mode {form.cleaned_data['mode']}."
+    )
+    return redirect("sandbox_intercom_index")
+
+
+@sandbox_only
+@require_POST
+def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    token = get_object_or_404(SandboxToken, pk=token_id, kind=TokenKind.ACCESS)
+    services.sandbox_tokens_revoke(token=token)
+    messages.success(request, f"Revoked the token {token.prefix}…")
+    return redirect("sandbox_intercom_index")
+
+
+@sandbox_only
+@require_POST
+def reset(request: HttpRequest) -> HttpResponse:
+    controls_reset()
+    messages.success(request, "All workspaces and tokens answer normally again; counters are zero.")
+    return redirect("sandbox_intercom_index")
