@@ -1,3 +1,179 @@
-"""Registered apps, connections, checks and their history (filled in by later issues)."""
+"""The integration domain: registered apps, connections (tokens), checks and transitions."""
 
 from __future__ import annotations
+
+import secrets
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from connectors.health.outcomes import Outcome, Status
+from connectors.providers.base import absolute_url, provider_get
+from connectors.secrets import EncryptedSecretField
+
+if TYPE_CHECKING:
+    from connectors.providers.base import ProviderSpec
+
+DEFAULT_CHECK_INTERVAL_SECONDS = 600
+ACTIVE_STATUSES = (Status.PENDING, Status.HEALTHY, Status.DEGRADED, Status.FAILING)
+
+
+def new_public_id() -> str:
+    """A short, unguessable id for an app: part of its OAuth callback URL, never reused."""
+    return secrets.token_hex(6)
+
+
+class AppKind(models.TextChoices):
+    PUBLIC = "public", "Public app (OAuth into any workspace)"
+    INTERNAL = "internal", "Internal integration (one workspace, by access token)"
+
+
+class App(models.Model):
+    """A team's registered provider app: its credentials and where it lives."""
+
+    team = models.ForeignKey("portal.Team", on_delete=models.CASCADE, related_name="apps")
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id)
+    provider = models.CharField(max_length=40)
+    kind = models.CharField(max_length=20, choices=AppKind.choices, default=AppKind.PUBLIC)
+    name = models.CharField(max_length=100)
+    region = models.CharField(max_length=20)
+    client_id = models.CharField(max_length=255, blank=True)
+    client_secret = EncryptedSecretField(blank=True, null=True)
+    check_interval_seconds = models.PositiveIntegerField(default=DEFAULT_CHECK_INTERVAL_SECONDS)
+    secret_replaced_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("name", "id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "provider", "client_id"],
+                condition=~Q(client_id=""),
+                name="app_unique_client_id_per_team",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def spec(self) -> ProviderSpec:
+        return provider_get(self.provider)
+
+    @property
+    def callback_url(self) -> str:
+        return absolute_url(self.spec.callback_path(self.public_id))
+
+
+class Connection(models.Model):
+    """One workspace connected to a team through an app: identity, token and health."""
+
+    team = models.ForeignKey("portal.Team", on_delete=models.CASCADE, related_name="connections")
+    app = models.ForeignKey(
+        App, null=True, blank=True, on_delete=models.SET_NULL, related_name="connections"
+    )
+    provider = models.CharField(max_length=40)
+    # identity
+    external_id = models.CharField(max_length=100)
+    workspace_name = models.CharField(max_length=255, blank=True)
+    region = models.CharField(max_length=20, blank=True)
+    admin_id = models.CharField(max_length=100, blank=True)
+    admin_name = models.CharField(max_length=255, blank=True)
+    admin_email = models.CharField(max_length=254, blank=True)
+    connected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    connected_at = models.DateTimeField(null=True, blank=True)
+    reconnected_at = models.DateTimeField(null=True, blank=True)
+    disconnected_at = models.DateTimeField(null=True, blank=True)
+    # secrets
+    access_token = EncryptedSecretField(blank=True, null=True)
+    refresh_token = EncryptedSecretField(blank=True, null=True)
+    token_expires_at = models.DateTimeField(null=True, blank=True)
+    # health
+    status = models.CharField(max_length=20, choices=[(s.value, s.value) for s in Status],
+                              default=Status.PENDING)  # fmt: skip
+    status_since = models.DateTimeField(null=True, blank=True)
+    status_reason = models.CharField(max_length=300, blank=True)
+    last_outcome = models.CharField(max_length=30, blank=True)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    last_latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    next_check_at = models.DateTimeField(null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    consecutive_successes = models.PositiveIntegerField(default=0)
+    pending_confirmation = models.BooleanField(default=False)
+    rate_limited_until = models.DateTimeField(null=True, blank=True)
+    check_requested_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("workspace_name", "id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "app", "external_id"], name="connection_unique_workspace_per_app"
+            )
+        ]
+        indexes = [
+            # Dispatch reads only due, active rows: O(due), never a scan of the table.
+            models.Index(
+                fields=["next_check_at"],
+                condition=Q(status__in=[s.value for s in ACTIVE_STATUSES]),
+                name="connection_due_idx",
+            ),
+            models.Index(fields=["team", "status"], name="connection_team_status_idx"),
+            models.Index(fields=["status", "status_since"], name="connection_status_since_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.workspace_name or self.external_id
+
+
+class Check(models.Model):
+    """One probe's outcome. Raw checks are kept for a short window, then rolled up."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="checks")
+    checked_at = models.DateTimeField()
+    outcome = models.CharField(max_length=30, choices=[(o.value, o.value) for o in Outcome])
+    status_after = models.CharField(max_length=20)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    rate_limit_remaining = models.IntegerField(null=True, blank=True)
+    rate_limit_limit = models.IntegerField(null=True, blank=True)
+    detail = models.CharField(max_length=200, blank=True)
+    trigger = models.CharField(max_length=20, default="schedule")
+
+    class Meta:
+        ordering = ("-checked_at", "-id")
+        indexes = [models.Index(fields=["connection", "-checked_at"], name="check_conn_time_idx"),
+                   models.Index(fields=["checked_at"], name="check_time_idx")]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.outcome} at {self.checked_at:%Y-%m-%d %H:%M:%S}"
+
+
+class Transition(models.Model):
+    """A change of a connection's status, kept for a year for the audit trail."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="transitions")
+    team = models.ForeignKey("portal.Team", on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField()
+    from_status = models.CharField(max_length=20)
+    to_status = models.CharField(max_length=20)
+    reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ("-at", "-id")
+        indexes = [models.Index(fields=["connection", "-at"], name="transition_conn_time_idx"),
+                   models.Index(fields=["-at"], name="transition_time_idx")]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.from_status} → {self.to_status}"

@@ -144,6 +144,7 @@ INSTALLED_APPS = [
     "allauth.usersessions",
     "portal",
     "connectors",
+    "connectors.providers.intercom",
     "connectors.providers.intercom.sandbox",
 ]
 

@@ -1,0 +1,65 @@
+"""What every provider package tells the rest of the portal, and the registry of them.
+
+Nothing outside `connectors/providers/<name>/` knows a provider by name: the portal
+asks the registry. A provider registers itself from its AppConfig.ready().
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+
+@dataclass(frozen=True)
+class Region:
+    key: str
+    label: str
+    authorize_url: str
+    token_url: str
+    api_base: str
+    sandbox: bool = False
+
+
+@dataclass(frozen=True)
+class ProviderSpec:
+    """A provider's static facts. Behaviour (probe, revoke, OAuth) lives in its package."""
+
+    key: str
+    name: str
+    regions: Callable[[], tuple[Region, ...]]
+    # The URL path of an app's OAuth callback, from the app's public id. It is what a
+    # team pastes into the provider's developer console, so it must never change.
+    callback_path: Callable[[str], str]
+    default_region: str = ""
+    setup_template: str = ""
+    capabilities: frozenset[str] = field(default_factory=frozenset)
+
+    def region(self, key: str) -> Region | None:
+        return next((region for region in self.regions() if region.key == key), None)
+
+    def region_choices(self) -> list[tuple[str, str]]:
+        return [(region.key, region.label) for region in self.regions()]
+
+
+_REGISTRY: dict[str, ProviderSpec] = {}
+
+
+def provider_register(spec: ProviderSpec) -> None:
+    _REGISTRY[spec.key] = spec
+
+
+def provider_get(key: str) -> ProviderSpec:
+    try:
+        return _REGISTRY[key]
+    except KeyError:
+        raise LookupError(f"no provider {key!r} is registered") from None
+
+
+def provider_choices() -> list[tuple[str, str]]:
+    return [(spec.key, spec.name) for spec in _REGISTRY.values()]
+
+
+def absolute_url(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"

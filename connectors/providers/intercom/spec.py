@@ -1,0 +1,73 @@
+"""Intercom's regions and hosts (see shared/INTERCOM.md), and its callback URL shape."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from connectors.providers.base import ProviderSpec, Region
+
+PROVIDER_KEY = "intercom"
+
+_REGIONS = (
+    Region(
+        key="us",
+        label="US (app.intercom.com)",
+        authorize_url="https://app.intercom.com/oauth",
+        token_url="https://api.intercom.io/auth/eagle/token",
+        api_base="https://api.intercom.io",
+    ),
+    Region(
+        key="eu",
+        label="EU (app.eu.intercom.com)",
+        authorize_url="https://app.eu.intercom.com/oauth",
+        token_url="https://api.eu.intercom.io/auth/eagle/token",
+        api_base="https://api.eu.intercom.io",
+    ),
+    Region(
+        key="au",
+        label="AU (app.au.intercom.com)",
+        authorize_url="https://app.au.intercom.com/oauth",
+        token_url="https://api.au.intercom.io/auth/eagle/token",
+        api_base="https://api.au.intercom.io",
+    ),
+)
+
+
+def regions() -> tuple[Region, ...]:
+    """US, EU and AU; plus "sandbox" only while the sandbox is enabled."""
+    if not settings.SANDBOX_ENABLED:
+        return _REGIONS
+    base = settings.SANDBOX_BASE_URL.rstrip("/")
+    sandbox = Region(
+        key="sandbox",
+        label="Sandbox (this portal's stand-in Intercom)",
+        authorize_url=f"{base}/oauth",
+        token_url=f"{base}/auth/eagle/token",
+        api_base=base,
+        sandbox=True,
+    )
+    return (*_REGIONS, sandbox)
+
+
+def region_for_me(region: str) -> str:
+    """`/me` says "US", "EU" or "AU"; our region keys are lower case."""
+    return region.strip().lower()
+
+
+def callback_path(public_id: str) -> str:
+    return f"/accounts/intercom/{provider_id(public_id)}/login/callback/"
+
+
+def provider_id(public_id: str) -> str:
+    """The allauth sub-provider id of one registered app."""
+    return f"intercom-{public_id}"
+
+
+INTERCOM = ProviderSpec(
+    key=PROVIDER_KEY,
+    name="Intercom",
+    regions=regions,
+    callback_path=callback_path,
+    default_region="us",
+    setup_template="intercom/setup_steps.html",
+)
