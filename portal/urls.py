@@ -33,6 +33,7 @@ team_urlpatterns = [
         name="team_invitation_revoke",
     ),
     path("audit/", audit.team_audit, name="team_audit"),
+    path("", include("connectors.urls")),
 ]
 
 urlpatterns = [

@@ -1,0 +1,8 @@
+"""The connectors' team routes, mounted under /t/<team_slug>/ by portal/urls.py."""
+
+from __future__ import annotations
+
+from connectors.views.app_urls import urlpatterns as app_urlpatterns
+from connectors.views.connection_urls import urlpatterns as connection_urlpatterns
+
+urlpatterns = [*app_urlpatterns, *connection_urlpatterns]
