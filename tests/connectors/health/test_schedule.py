@@ -1,0 +1,84 @@
+"""Next-check times: jitter that never breaks a promise, and a fleet spread over the interval."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+import pytest
+
+from connectors.health.outcomes import Outcome
+from connectors.health.schedule import (
+    Wait,
+    backoff_delay,
+    initial_offset,
+    jittered,
+    next_check_at,
+    rate_limit_delay,
+)
+from connectors.health.states import HealthState, Policy, advance
+from tests.connectors.health.support import NOW, said
+
+POLICY = Policy()
+
+
+def test_the_schedule_is_deterministic_given_the_random_source() -> None:
+    decision = advance(HealthState.initial(NOW), said(Outcome.OK), policy=POLICY, now=NOW)
+    first = next_check_at(decision, now=NOW, policy=POLICY, rng=random.Random(7))
+    second = next_check_at(decision, now=NOW, policy=POLICY, rng=random.Random(7))
+    assert first == second
+
+
+def test_regular_checks_are_spread_earlier_never_later_than_the_interval() -> None:
+    rng = random.Random(1)
+    times = [next_check_at(POLICY.interval, now=NOW, policy=POLICY, rng=rng) for _ in range(200)]
+    assert all(t is not None for t in times)
+    delays = [t - NOW for t in times if t is not None]
+    assert max(delays) <= POLICY.interval
+    assert min(delays) >= POLICY.interval * 0.9
+    assert len(set(delays)) > 100, "jitter spreads connections apart"
+
+
+@pytest.mark.parametrize("wait", [Wait.CONFIRM, Wait.RATE_LIMIT])
+def test_floors_are_only_ever_pushed_later(wait: Wait) -> None:
+    rng = random.Random(2)
+    delay = timedelta(seconds=10)
+    for _ in range(100):
+        spread = jittered(delay, wait=wait, fraction=0.1, rng=rng)
+        assert delay <= spread <= delay * 1.1
+
+
+def test_a_decision_without_a_next_check_schedules_nothing() -> None:
+    revoked = advance(
+        HealthState.initial(NOW), said(Outcome.TOKEN_DEAD), policy=POLICY, now=NOW
+    ).state
+    decision = advance(revoked, said(Outcome.TOKEN_DEAD), policy=POLICY, now=NOW)
+    assert next_check_at(decision, now=NOW, policy=POLICY, rng=random.Random(3)) is None
+    assert next_check_at(None, now=NOW, policy=POLICY, rng=random.Random(3)) is None
+
+
+def test_backoff_doubles_from_the_base_and_stops_at_the_cap() -> None:
+    assert backoff_delay(0, policy=POLICY) == timedelta(seconds=30)
+    assert backoff_delay(1, policy=POLICY) == timedelta(seconds=30)
+    assert backoff_delay(2, policy=POLICY) == timedelta(seconds=60)
+    assert backoff_delay(10_000, policy=POLICY) == POLICY.interval
+
+
+def test_rate_limit_waits_are_clamped_between_the_confirm_delay_and_the_interval() -> None:
+    assert rate_limit_delay(NOW - timedelta(hours=1), now=NOW, policy=POLICY) == timedelta(
+        seconds=5
+    )
+    assert rate_limit_delay(NOW + timedelta(days=1), now=NOW, policy=POLICY) == POLICY.interval
+    assert rate_limit_delay(None, now=NOW, policy=POLICY) == timedelta(seconds=60)
+
+
+def test_initial_offsets_are_stable_and_spread_a_fleet_over_the_interval() -> None:
+    interval = timedelta(minutes=10)
+    offsets = [initial_offset(i, interval) for i in range(1000)]
+    assert offsets == [initial_offset(i, interval) for i in range(1000)]
+    assert all(timedelta(0) <= o < interval for o in offsets)
+    per_minute = [0] * 10
+    for offset in offsets:
+        per_minute[int(offset / timedelta(minutes=1))] += 1
+    assert min(per_minute) > 60, f"a fleet is spread evenly, got {per_minute}"
+    assert initial_offset("7f1c", timedelta(0)) == timedelta(0)
