@@ -1,0 +1,30 @@
+"""Secrets at rest and in forms: the one module every stored secret goes through.
+
+- `Secret`: a str wrapper whose repr/str/format show only a masked hint.
+- `EncryptedSecretField`: a model field storing Fernet ciphertext (FIELD_ENCRYPTION_KEYS).
+- `SecretFormField`: a write-only form field; `secret_hint` renders a stored secret.
+- `secrets_rotate`: re-encrypt everything under the primary key (the manage.py command).
+"""
+
+from __future__ import annotations
+
+from connectors.secrets.crypto import decrypt_text, encrypt_text
+from connectors.secrets.fields import EncryptedSecretField
+from connectors.secrets.forms import SecretFormField, SecretInput
+from connectors.secrets.rotation import FieldRotation, encrypted_secret_fields, secrets_rotate
+from connectors.secrets.types import Secret, SecretDecryptionError, coerce_secret, secret_hint
+
+__all__ = [
+    "EncryptedSecretField",
+    "FieldRotation",
+    "Secret",
+    "SecretDecryptionError",
+    "SecretFormField",
+    "SecretInput",
+    "coerce_secret",
+    "decrypt_text",
+    "encrypt_text",
+    "encrypted_secret_fields",
+    "secret_hint",
+    "secrets_rotate",
+]
