@@ -26,7 +26,8 @@ M = TypeVar("M", bound=models.Model)
 
 
 def _denied_message(role: str, perm: str) -> str:
-    allowed = ", ".join(r.label.lower() + "s" for r in roles_allowed(perm))
+    names = [r.label.lower() + "s" for r in roles_allowed(perm)]
+    allowed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     return (
         f"Your role in this team ({Role(role).label.lower()}) can't do this. "
         f"Only {allowed} can. Ask one of the team's owners or admins if you need it."

@@ -1,0 +1,45 @@
+"""Real values for URL kwargs, used by the outsider walk (tests/portal/test_outsider_walk.py).
+
+Each entry maps a URL kwarg name to a callable that gets alice's team and returns a value
+naming a REAL object of that team (so a 404 for charlie proves the gate, not a typo).
+When you add a team route with a new kwarg, register a sample here:
+
+    @sample("app_id")
+    def _app(team: Team) -> object:
+        return AppFactory(team=team).pk
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from portal.models import Membership, Team
+from portal.roles import Role
+from tests.factories import InvitationFactory, MembershipFactory
+
+Sample = Callable[[Team], object]
+URL_SAMPLES: dict[str, Sample] = {}
+
+
+def sample(name: str) -> Callable[[Sample], Sample]:
+    def register(func: Sample) -> Sample:
+        URL_SAMPLES[name] = func
+        return func
+
+    return register
+
+
+@sample("team_slug")
+def _team_slug(team: Team) -> object:
+    return team.slug
+
+
+@sample("membership_id")
+def _membership(team: Team) -> object:
+    found = Membership.objects.filter(team=team).exclude(role=Role.OWNER).first()
+    return (found or MembershipFactory(team=team)).pk
+
+
+@sample("invitation_id")
+def _invitation(team: Team) -> object:
+    return InvitationFactory(team=team).pk
