@@ -112,6 +112,12 @@ class Connection(models.Model):
     pending_confirmation = models.BooleanField(default=False)
     rate_limited_until = models.DateTimeField(null=True, blank=True)
     check_requested_at = models.DateTimeField(null=True, blank=True)
+    # Which dispatch claimed the lease: a batch writes only rows it still holds.
+    lease_token = models.CharField(max_length=32, blank=True)
+    # Set (and committed) before a refresh call; a marker left behind means that attempt
+    # died between the provider's answer and our commit.
+    refresh_started_at = models.DateTimeField(null=True, blank=True)
+    refresh_failures = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -177,3 +183,59 @@ class Transition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status} → {self.to_status}"
+
+
+class OutcomeCounts(models.Model):
+    """Checks counted by outcome, with latency percentiles: the shape of every rollup."""
+
+    checks = models.PositiveIntegerField(default=0)
+    ok = models.PositiveIntegerField(default=0)
+    wrong_workspace = models.PositiveIntegerField(default=0)
+    token_dead = models.PositiveIntegerField(default=0)
+    forbidden = models.PositiveIntegerField(default=0)
+    rate_limited = models.PositiveIntegerField(default=0)
+    transient = models.PositiveIntegerField(default=0)
+    misconfigured = models.PositiveIntegerField(default=0)
+    latency_p50_ms = models.PositiveIntegerField(null=True, blank=True)
+    latency_p95_ms = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class CheckDaily(OutcomeCounts):
+    """One connection's checks of one UTC day; kept 90 days."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="daily")
+    day = models.DateField()
+
+    class Meta:
+        ordering = ("-day",)
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "day"], name="check_daily_unique")
+        ]
+        indexes = [models.Index(fields=["day"], name="check_daily_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.connection_id} on {self.day}"
+
+
+class FleetRollup(OutcomeCounts):
+    """Checks of the whole fleet in one 5-minute bucket, by provider, region and team."""
+
+    bucket = models.DateTimeField()
+    provider = models.CharField(max_length=40)
+    region = models.CharField(max_length=20, blank=True)
+    team = models.ForeignKey("portal.Team", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        ordering = ("-bucket",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bucket", "provider", "region", "team"], name="fleet_rollup_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["bucket"], name="fleet_rollup_bucket_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.provider}/{self.region} at {self.bucket:%Y-%m-%d %H:%M}"
