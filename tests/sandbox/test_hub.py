@@ -147,3 +147,25 @@ def test_a_bad_control_form_changes_nothing_and_says_why(client: Client) -> None
     )
     assert "Nothing changed for Acme Support" in answer.content.decode()
     assert SandboxWorkspace.objects.get(id_code="acme0us1").mode == "ok"
+
+
+def test_the_hub_lists_recent_tokens_and_revokes_one_by_hand(
+    client: Client, sandbox_app: SandboxApp
+) -> None:
+    from connectors.providers.intercom.sandbox import services
+    from connectors.providers.intercom.sandbox.models import SandboxToken
+
+    workspace = services.workspaces_ensure().get(id_code="acme0us1")
+    code = services.sandbox_code_issue(
+        app=sandbox_app, workspace=workspace, redirect_uri=sandbox_app.redirect_uris[0]
+    )
+    issued = services.sandbox_code_exchange(app=sandbox_app, code=code)
+    page = client.get(INDEX).content.decode()
+    assert f"{issued.access_token[:12]}…" in page
+    assert issued.access_token not in page
+    assert "Revoke now" in page
+    row = SandboxToken.objects.get()
+    answer = client.post(reverse("sandbox_intercom_token_revoke", args=[row.pk]), follow=True)
+    assert "Revoked the token" in answer.content.decode()
+    row.refresh_from_db()
+    assert row.revoked_at is not None
