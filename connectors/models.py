@@ -118,6 +118,7 @@ class Connection(models.Model):
     # died between the provider's answer and our commit.
     refresh_started_at = models.DateTimeField(null=True, blank=True)
     refresh_failures = models.PositiveIntegerField(default=0)
+    refresh_after = models.DateTimeField(null=True, blank=True)  # backoff/claim of the next refresh
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -134,6 +135,12 @@ class Connection(models.Model):
                 fields=["next_check_at"],
                 condition=Q(status__in=[s.value for s in ACTIVE_STATUSES]),
                 name="connection_due_idx",
+            ),
+            # Refresh-ahead reads only tokens that expire: O(expiring), never a scan.
+            models.Index(
+                fields=["token_expires_at"],
+                condition=Q(token_expires_at__isnull=False),
+                name="connection_expiry_idx",
             ),
             models.Index(fields=["team", "status"], name="connection_team_status_idx"),
             models.Index(fields=["status", "status_since"], name="connection_status_since_idx"),
