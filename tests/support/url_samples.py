@@ -43,3 +43,12 @@ def _membership(team: Team) -> object:
 @sample("invitation_id")
 def _invitation(team: Team) -> object:
     return InvitationFactory(team=team).pk
+
+
+@sample("app_public_id")
+def _app(team: Team) -> object:
+    from connectors.models import App
+    from tests.connectors.factories import AppFactory
+
+    found = App.objects.filter(team=team).first()
+    return (found or AppFactory(team=team)).public_id

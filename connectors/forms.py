@@ -1,0 +1,214 @@
+"""Forms of registered apps: the guided setup, edit, and replacing the secret."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core import signing
+from django.core.exceptions import ValidationError
+
+from connectors.models import App, AppKind, new_public_id
+from connectors.providers.base import ProviderSpec
+from connectors.secrets import SecretFormField
+from connectors.services.apps import app_with_client_id
+from portal.models import Team
+
+NAME_MAX_LENGTH = 100
+CLIENT_ID_MAX_LENGTH = 255
+SECRET_MIN_LENGTH = 8
+SECRET_MAX_LENGTH = 255
+PENDING_SALT = "connectors.app.pending_public_id"
+# The guided flow is read at leisure in another tab; a day is plenty.
+PENDING_MAX_AGE_SECONDS = 24 * 60 * 60
+
+
+def pending_public_id_sign(public_id: str) -> str:
+    """The hidden field that carries the public id shown in the callback URL."""
+    return signing.dumps(public_id, salt=PENDING_SALT)
+
+
+def pending_public_id_read(token: str) -> str | None:
+    """The public id signed into `token`, or None when it is forged, broken or too old."""
+    try:
+        value = signing.loads(token, salt=PENDING_SALT, max_age=PENDING_MAX_AGE_SECONDS)
+    except signing.BadSignature:
+        return None
+    return value if isinstance(value, str) and value.isalnum() else None
+
+
+def _no_inner_whitespace(value: str, what: str) -> None:
+    if any(ch.isspace() or not ch.isprintable() for ch in value):
+        raise ValidationError(
+            f"The {what} contains a space, line break or invisible character. Copy it "
+            "again from the app's Basic information page, without anything around it.",
+            code="whitespace",
+        )
+
+
+class _AppFieldsMixin(forms.Form):
+    name = forms.CharField(
+        max_length=NAME_MAX_LENGTH,
+        help_text="How your team will recognise this app in the portal, e.g. “Support sync (EU)”.",
+        error_messages={
+            "required": "Give the app a name.",
+            "max_length": f"Keep the name under {NAME_MAX_LENGTH} characters.",
+        },
+    )
+    region = forms.ChoiceField(
+        error_messages={"invalid_choice": "Choose one of the regions listed."}
+    )
+
+    def clean_name(self) -> str:
+        name: str = self.cleaned_data["name"]
+        if any(not ch.isprintable() for ch in name):
+            raise ValidationError("The name contains an invisible character; type it again.")
+        return name
+
+
+class AppSetupForm(_AppFieldsMixin):
+    """Steps 1 to 3 of the guided flow; `pending` carries the public id of the callback URL."""
+
+    kind = forms.ChoiceField(
+        choices=AppKind.choices, initial=AppKind.PUBLIC, widget=forms.RadioSelect, label="App type"
+    )
+    client_id = forms.CharField(
+        label="Client ID",
+        max_length=CLIENT_ID_MAX_LENGTH,
+        error_messages={
+            "required": "Paste the Client ID from the app's Basic information page.",
+            "max_length": f"A client ID is at most {CLIENT_ID_MAX_LENGTH} characters; "
+            "check that you copied only the ID.",
+        },
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    client_secret = SecretFormField(
+        label="Client secret",
+        min_length=SECRET_MIN_LENGTH,
+        max_length=SECRET_MAX_LENGTH,
+        error_messages={
+            "required": "Paste the Client secret from the app's Basic information page."
+        },
+    )
+    pending = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, team: Team, spec: ProviderSpec, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.team = team
+        self.spec = spec
+        region_field = self.fields["region"]
+        assert isinstance(region_field, forms.ChoiceField)
+        region_field.choices = spec.region_choices()
+        region_field.initial = spec.default_region
+        # A first visit gets a fresh id; a resubmitted form keeps the one it showed.
+        raw = str(self.data.get("pending", "")) if self.is_bound else ""
+        kept = pending_public_id_read(raw) if raw else None
+        self.pending_expired = self.is_bound and kept is None
+        self.public_id: str = kept or new_public_id()
+        signed = pending_public_id_sign(self.public_id)
+        if self.pending_expired:
+            # The page shown again must carry the new URL's id, not the broken one.
+            data = dict(self.data.items())
+            data["pending"] = signed
+            self.data = data
+        self.initial["pending"] = signed
+
+    def clean_pending(self) -> str:
+        return self.public_id
+
+    def clean_client_id(self) -> str:
+        client_id: str = self.cleaned_data["client_id"]
+        _no_inner_whitespace(client_id, "client ID")
+        existing = app_with_client_id(team=self.team, provider=self.spec.key, client_id=client_id)
+        if existing is not None:
+            raise ValidationError(
+                f"This client ID is already registered in this team as “{existing.name}”. "
+                "Open that app instead, or check that you copied the ID of the right app.",
+                code="duplicate",
+            )
+        return client_id
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.pending_expired:
+            raise ValidationError(
+                "This setup page expired, so this app's callback URL changed. Copy the "
+                "callback URL in step 2 into the Developer Hub again, paste the secret "
+                "again, and save.",
+                code="expired",
+            )
+        return cleaned
+
+
+class AppEditForm(_AppFieldsMixin):
+    """Name, region and check interval; a region change with connections needs confirming."""
+
+    check_interval_minutes = forms.IntegerField(
+        label="Check every (minutes)",
+        min_value=1,
+        max_value=24 * 60,
+        help_text="How often each connection's token is checked: 1 minute to 24 hours (1440).",
+        error_messages={
+            "required": "Say how often to check, in minutes (1 to 1440).",
+            "invalid": "Type a whole number of minutes, from 1 to 1440.",
+            "min_value": "Check at most once a minute: type 1 or more.",
+            "max_value": "Check at least once a day: type 1440 (24 hours) or less.",
+        },
+    )
+    confirm_region_change = forms.BooleanField(
+        required=False, label="Yes, change the region; I will reconnect those workspaces."
+    )
+
+    def __init__(self, *args: Any, app: App, connection_count: int, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "name": app.name,
+                "region": app.region,
+                "check_interval_minutes": max(1, app.check_interval_seconds // 60),
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.app = app
+        self.connection_count = connection_count
+        self.region_warning = ""
+        choices = app.spec.region_choices()
+        if app.region not in dict(choices):
+            # e.g. a sandbox app after the sandbox was disabled: keep it choosable.
+            choices.append((app.region, app.region))
+        region_field = self.fields["region"]
+        assert isinstance(region_field, forms.ChoiceField)
+        region_field.choices = choices
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        region = cleaned.get("region")
+        if region and region != self.app.region and self.connection_count:
+            count = self.connection_count
+            self.region_warning = (
+                f"{count} connection{'s' if count != 1 else ''} made through this app will "
+                "need reconnecting: their tokens belong to the old region's servers."
+            )
+            if not cleaned.get("confirm_region_change"):
+                self.add_error(
+                    "confirm_region_change",
+                    f"{self.region_warning} Tick the box to confirm the change.",
+                )
+        return cleaned
+
+    @property
+    def check_interval_seconds(self) -> int:
+        return int(self.cleaned_data["check_interval_minutes"]) * 60
+
+
+class AppSecretForm(forms.Form):
+    """Replace the client secret: the new value goes in, nothing comes out."""
+
+    client_secret = SecretFormField(
+        label="New client secret",
+        min_length=SECRET_MIN_LENGTH,
+        max_length=SECRET_MAX_LENGTH,
+        error_messages={
+            "required": "Paste the new Client secret from the app's Basic information page."
+        },
+    )

@@ -1,0 +1,217 @@
+"""Writes on registered apps: create, edit, replace the secret, delete. Each one is audited."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from connectors.health.outcomes import Status
+from connectors.models import App, AppKind, Connection, Transition
+from connectors.secrets import Secret
+from portal.models import Team, User
+from portal.services.audit import audit_log
+
+MIN_CHECK_INTERVAL_SECONDS = 60
+MAX_CHECK_INTERVAL_SECONDS = 24 * 60 * 60
+
+
+class AppError(Exception):
+    """A write that cannot happen, with a message a person can act on."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def app_with_client_id(
+    *, team: Team, provider: str, client_id: str, exclude_pk: int | None = None
+) -> App | None:
+    """The team's app already registered with `client_id`, if any (for a form error)."""
+    if not client_id:
+        return None
+    apps = App.objects.filter(team=team, provider=provider, client_id=client_id)
+    if exclude_pk is not None:
+        apps = apps.exclude(pk=exclude_pk)
+    return apps.first()
+
+
+def _duplicate_error(existing: App) -> AppError:
+    return AppError(
+        f"This client ID is already registered in this team as “{existing.name}”. "
+        "Open that app instead, or check that you copied the ID of the right app.",
+        field="client_id",
+    )
+
+
+def _audit_details(app: App) -> dict[str, str]:
+    # Never the secret: only what identifies the app.
+    return {"name": app.name, "region": app.region, "public_id": app.public_id}
+
+
+def app_create(
+    *,
+    team: Team,
+    actor: User,
+    provider: str,
+    name: str,
+    region: str,
+    client_id: str,
+    client_secret: Secret | None,
+    kind: str = AppKind.PUBLIC,
+    public_id: str | None = None,
+    request: HttpRequest | None = None,
+) -> App:
+    """Register an app; `public_id` keeps the callback URL the guided flow already showed."""
+    existing = app_with_client_id(team=team, provider=provider, client_id=client_id)
+    if existing is not None:
+        raise _duplicate_error(existing)
+    if public_id and App.objects.filter(public_id=public_id).exists():
+        raise AppError(
+            "This setup page was already used to save an app. Start again from “Add app” "
+            "to get a fresh callback URL."
+        )
+    app = App(
+        team=team,
+        provider=provider,
+        kind=kind,
+        name=name,
+        region=region,
+        client_id=client_id,
+        created_by=actor,
+    )
+    if public_id:
+        app.public_id = public_id
+    if client_secret:
+        app.client_secret = client_secret
+        app.secret_replaced_at = timezone.now()
+    try:
+        with transaction.atomic():
+            app.save()
+            audit_log(
+                team=team, actor=actor, action="app.created", target=app, request=request,
+                details=_audit_details(app),
+            )  # fmt: skip
+    except IntegrityError as exc:
+        # Someone saved the same client id (or page) a moment ago.
+        existing = app_with_client_id(team=team, provider=provider, client_id=client_id)
+        if existing is not None:
+            raise _duplicate_error(existing) from exc
+        raise AppError(
+            "This app could not be saved: it was just saved elsewhere. Reload the page."
+        ) from exc
+    return app
+
+
+def app_active_connections(app: App) -> QuerySet[Connection]:
+    """Connections made through `app` that are not already disconnected."""
+    return app.connections.exclude(status=Status.DISCONNECTED)
+
+
+def app_update(
+    *,
+    app: App,
+    actor: User,
+    name: str,
+    region: str,
+    check_interval_seconds: int,
+    request: HttpRequest | None = None,
+) -> App:
+    """Edit name, region and check interval. The form has already confirmed a region change."""
+    if not MIN_CHECK_INTERVAL_SECONDS <= check_interval_seconds <= MAX_CHECK_INTERVAL_SECONDS:
+        raise AppError(
+            "The check interval must be between 1 minute and 24 hours.", field="check_interval"
+        )
+    changed = {
+        field: {"from": str(getattr(app, field)), "to": str(value)}
+        for field, value in (
+            ("name", name), ("region", region), ("check_interval_seconds", check_interval_seconds)
+        )
+        if getattr(app, field) != value
+    }  # fmt: skip
+    if not changed:
+        return app
+    app.name = name
+    app.region = region
+    app.check_interval_seconds = check_interval_seconds
+    with transaction.atomic():
+        app.save(update_fields=["name", "region", "check_interval_seconds", "updated_at"])
+        audit_log(
+            team=app.team, actor=actor, action="app.updated", target=app, request=request,
+            details={**_audit_details(app), "changed": changed},
+        )  # fmt: skip
+    return app
+
+
+def app_replace_secret(
+    *, app: App, actor: User, client_secret: Secret, request: HttpRequest | None = None
+) -> App:
+    """Store a new client secret; the old one is gone for good."""
+    if not client_secret:
+        raise AppError("Paste the new client secret.", field="client_secret")
+    app.client_secret = client_secret
+    app.secret_replaced_at = timezone.now()
+    with transaction.atomic():
+        app.save(update_fields=["client_secret", "secret_replaced_at", "updated_at"])
+        audit_log(
+            team=app.team, actor=actor, action="app.secret_replaced", target=app,
+            request=request, details=_audit_details(app),
+        )  # fmt: skip
+    return app
+
+
+def connections_wipe_tokens(
+    *, connections: QuerySet[Connection], reason: str, now: datetime | None = None
+) -> int:
+    """Disconnect `connections`: wipe their tokens, keep their history; returns how many.
+
+    A stand-in for the OAuth engineer's `connection_disconnect`, which will also ask the
+    provider to revoke each token (best effort) before this wipe.
+    """
+    now = now or timezone.now()
+    rows = list(connections.select_for_update().exclude(status=Status.DISCONNECTED))
+    Transition.objects.bulk_create(
+        Transition(connection=c, team_id=c.team_id, at=now, from_status=c.status,
+                   to_status=Status.DISCONNECTED, reason=reason)
+        for c in rows
+    )  # fmt: skip
+    # Tokens go even from rows already disconnected: nothing secret outlives its app.
+    connections.update(
+        access_token=None,
+        refresh_token=None,
+        token_expires_at=None,
+        status=Status.DISCONNECTED,
+        status_reason=reason,
+        next_check_at=None,
+        claimed_until=None,
+        pending_confirmation=False,
+        updated_at=now,
+    )
+    Connection.objects.filter(pk__in=[c.pk for c in rows]).update(
+        status_since=now, disconnected_at=now
+    )
+    return len(rows)
+
+
+def app_delete(*, app: App, actor: User, request: HttpRequest | None = None) -> int:
+    """Delete `app` and its secret, disconnecting its connections; returns how many."""
+    team = app.team
+    details = {**_audit_details(app), "client_id": app.client_id}
+    target_id = str(app.pk)
+    with transaction.atomic():
+        disconnected = connections_wipe_tokens(
+            connections=Connection.objects.filter(app=app),
+            reason=f"The app “{app.name}” was deleted.",
+        )
+        # Connections keep their row and history (their app becomes NULL); the secret goes.
+        app.delete()
+        audit_log(
+            team=team, actor=actor, action="app.deleted", target_type="connectors.app",
+            target_id=target_id, request=request,
+            details={**details, "connections_disconnected": disconnected},
+        )  # fmt: skip
+    return disconnected

@@ -1,0 +1,202 @@
+"""Pages of registered apps: list, guided setup, app page, edit, replace secret, delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from connectors.forms import AppEditForm, AppSecretForm, AppSetupForm
+from connectors.models import App
+from connectors.providers.base import ProviderSpec, absolute_url, provider_choices, provider_get
+from connectors.secrets import SecretDecryptionError, secret_hint
+from connectors.services import apps as app_services
+from portal.models import Team, User
+from portal.reauth import reauth_required
+from portal.roles import Perm, role_allows
+from portal.tenancy import current_membership, team_object_or_404, team_view
+
+
+def _actor(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _may_manage(request: HttpRequest) -> bool:
+    membership = current_membership(request)
+    return membership is not None and role_allows(membership.role, Perm.APPS_MANAGE)
+
+
+def _app(team: Team, app_public_id: str) -> App:
+    return team_object_or_404(team, App, public_id=app_public_id)
+
+
+def _spec_from(request: HttpRequest) -> ProviderSpec:
+    keys = [key for key, _name in provider_choices()]
+    key = request.GET.get("provider") or (keys[0] if keys else "")
+    try:
+        return provider_get(key)
+    except LookupError:
+        raise Http404("No such provider.") from None
+
+
+def _region_label(app: App) -> str:
+    region = app.spec.region(app.region)
+    return region.label if region else f"{app.region} (no longer available here)"
+
+
+@team_view(perm=Perm.APPS_VIEW)
+def app_list(request: HttpRequest, team: Team) -> HttpResponse:
+    apps = [
+        {"app": app, "region": _region_label(app), "connections": app.connections.count()}
+        for app in App.objects.filter(team=team)
+    ]
+    return render(
+        request,
+        "connectors/app_list.html",
+        {"team": team, "apps": apps, "may_manage": _may_manage(request)},
+    )
+
+
+@team_view(perm=Perm.APPS_MANAGE)
+def app_new(request: HttpRequest, team: Team) -> HttpResponse:
+    spec = _spec_from(request)
+    form = AppSetupForm(request.POST or None, team=team, spec=spec)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            app = app_services.app_create(
+                team=team,
+                actor=_actor(request),
+                provider=spec.key,
+                kind=data["kind"],
+                name=data["name"],
+                region=data["region"],
+                client_id=data["client_id"],
+                client_secret=data["client_secret"],
+                public_id=form.public_id,
+                request=request,
+            )
+        except app_services.AppError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, f"App “{app.name}” saved. Its secret is stored encrypted.")
+            return redirect("app_detail", team_slug=team.slug, app_public_id=app.public_id)
+    # Step 1 depends on the region (the sandbox has its own hub), so the page follows it.
+    region_key = form.data.get("region") if form.is_bound else request.GET.get("region")
+    region = spec.region(str(region_key or "")) or spec.region(spec.default_region)
+    if not form.is_bound and region is not None:
+        form.initial["region"] = region.key
+    return render(
+        request,
+        "connectors/app_new.html",
+        {
+            "team": team,
+            "spec": spec,
+            "form": form,
+            "region": region,
+            "regions": spec.regions(),
+            "callback_url": absolute_url(spec.callback_path(form.public_id)),
+        },
+    )
+
+
+def _secret_display(app: App) -> dict[str, Any]:
+    try:
+        return {"hint": secret_hint(app.client_secret), "unreadable": False}
+    except SecretDecryptionError:
+        # Shown as a state to fix, never as an error page.
+        return {"hint": "", "unreadable": True}
+
+
+@team_view(perm=Perm.APPS_VIEW)
+def app_detail(request: HttpRequest, team: Team, app_public_id: str) -> HttpResponse:
+    app = _app(team, app_public_id)
+    may_manage = _may_manage(request)
+    return render(
+        request,
+        "connectors/app_detail.html",
+        {
+            "team": team,
+            "app": app,
+            "region_label": _region_label(app),
+            "connections": app.connections.all(),
+            "may_manage": may_manage,
+            # Members and viewers never see even the masked hint.
+            "secret": _secret_display(app) if may_manage else None,
+            "has_secret": App.objects.filter(pk=app.pk, client_secret__isnull=False).exists(),
+        },
+    )
+
+
+@team_view(perm=Perm.APPS_MANAGE)
+def app_edit(request: HttpRequest, team: Team, app_public_id: str) -> HttpResponse:
+    app = _app(team, app_public_id)
+    connection_count = app_services.app_active_connections(app).count()
+    form = AppEditForm(request.POST or None, app=app, connection_count=connection_count)
+    if request.method == "POST" and form.is_valid():
+        try:
+            app_services.app_update(
+                app=app,
+                actor=_actor(request),
+                name=form.cleaned_data["name"],
+                region=form.cleaned_data["region"],
+                check_interval_seconds=form.check_interval_seconds,
+                request=request,
+            )
+        except app_services.AppError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "App settings saved.")
+            return redirect("app_detail", team_slug=team.slug, app_public_id=app.public_id)
+    return render(
+        request,
+        "connectors/app_edit.html",
+        {"team": team, "app": app, "form": form, "connection_count": connection_count},
+    )
+
+
+@team_view(perm=Perm.APPS_MANAGE)
+@reauth_required
+def app_secret(request: HttpRequest, team: Team, app_public_id: str) -> HttpResponse:
+    app = _app(team, app_public_id)
+    form = AppSecretForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            app_services.app_replace_secret(
+                app=app,
+                actor=_actor(request),
+                client_secret=form.cleaned_data["client_secret"],
+                request=request,
+            )
+        except app_services.AppError as exc:
+            form.add_error("client_secret", exc.message)
+        else:
+            messages.success(request, "Client secret replaced. The old one is gone.")
+            return redirect("app_detail", team_slug=team.slug, app_public_id=app.public_id)
+    return render(
+        request,
+        "connectors/app_secret.html",
+        {"team": team, "app": app, "form": form, "secret": _secret_display(app)},
+    )
+
+
+@team_view(perm=Perm.APPS_MANAGE)
+@reauth_required
+def app_delete(request: HttpRequest, team: Team, app_public_id: str) -> HttpResponse:
+    app = _app(team, app_public_id)
+    if request.method == "POST":
+        name = app.name
+        count = app_services.app_delete(app=app, actor=_actor(request), request=request)
+        disconnected = (
+            f" {count} connection{'s' if count != 1 else ''} disconnected." if count else ""
+        )
+        messages.success(request, f"App “{name}” deleted.{disconnected}")
+        return redirect("app_list", team_slug=team.slug)
+    return render(
+        request,
+        "connectors/app_delete.html",
+        {"team": team, "app": app, "connections": app_services.app_active_connections(app)},
+    )
