@@ -1,0 +1,48 @@
+"""The one way the portal talks HTTP to the outside world.
+
+Every call has a timeout, a User-Agent, bounded body size and a redacted log line, and
+comes back as an `HttpResult` rather than an httpx exception, so callers classify
+answers with plain code. Retries happen only where a repeat cannot do harm.
+
+    result = http_request("GET", url, bearer=token, timeout=Timeout(read=5), purpose="intercom")
+    if result.error_kind == "timeout": ...
+"""
+
+from __future__ import annotations
+
+from connectors.http.calls import (
+    DEFAULT_TIMEOUT,
+    MAX_BODY_BYTES,
+    ErrorKind,
+    HttpResult,
+    Timeout,
+    safe_url,
+)
+from connectors.http.clients import (
+    AsyncHttp,
+    close_clients,
+    get_client,
+    make_async_client,
+    portal_version,
+    set_default_headers,
+    user_agent,
+)
+from connectors.http.send import async_http_request, http_request
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "MAX_BODY_BYTES",
+    "AsyncHttp",
+    "ErrorKind",
+    "HttpResult",
+    "Timeout",
+    "async_http_request",
+    "close_clients",
+    "get_client",
+    "http_request",
+    "make_async_client",
+    "portal_version",
+    "safe_url",
+    "set_default_headers",
+    "user_agent",
+]
