@@ -8,4 +8,4 @@ import tempfile
 os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("PORTAL_VAR_DIR", os.path.join(tempfile.gettempdir(), "portal-typecheck"))
 
-from portal.settings import *  # noqa: E402, F403
+from portal.settings import *  # noqa: F403

@@ -23,7 +23,7 @@ class Outcome(StrEnum):
 
     OK = "ok"
     WRONG_WORKSPACE = "wrong_workspace"
-    TOKEN_DEAD = "token_dead"  # noqa: S105 - an outcome name, not a credential
+    TOKEN_DEAD = "token_dead"
     FORBIDDEN = "forbidden"
     RATE_LIMITED = "rate_limited"
     TRANSIENT = "transient"
