@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.FileAwareEnv()  # NAME_FILE=/run/secrets/x works for every variable
@@ -269,7 +270,18 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "schedule": float(HEARTBEAT_INTERVAL),
         "options": {"expires": HEARTBEAT_INTERVAL * 4},
     },
+    # The health engine (connectors/tasks.py).
+    "dispatch-due-checks": {
+        "task": "connectors.dispatch_due_checks",
+        "schedule": float(env_int("HEALTH_DISPATCH_SECONDS", 30, minimum=1)),
+        "options": {"expires": 60},
+    },
+    "rollup-fleet": {"task": "connectors.rollup_fleet", "schedule": 300.0},
+    "prune-history": {"task": "connectors.prune_history", "schedule": crontab(hour=3, minute=17)},
 }
+# "Check now" goes to its own queue, so it never waits behind scheduled batches.
+CELERY_TASK_ROUTES = {"connectors.check_now": {"queue": "priority"}}
+HEALTH_RATE_SHARE_PERCENT = env_int("HEALTH_RATE_SHARE_PERCENT", 10, minimum=1)
 
 # --- email -------------------------------------------------------------------
 

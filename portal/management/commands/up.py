@@ -101,6 +101,7 @@ class Command(BaseCommand):
                 python, "-m", "celery", "-A", "portal", "worker",
                 "--loglevel", "INFO", "--concurrency", str(concurrency),
                 "--without-gossip", "--without-mingle", "--hostname", "worker@%h",
+                "-Q", "celery,priority",  # "priority": Check now (connectors/tasks.py)
             ],
             "beat": [
                 python, "-m", "celery", "-A", "portal", "beat",

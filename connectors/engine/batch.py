@@ -1,0 +1,171 @@
+"""One batch task: probe its connections concurrently, decide, and write in bulk."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from connectors import http
+from connectors.engine import config
+from connectors.engine.budget import budget_split, window_end
+from connectors.engine.decide import Applied, decision_apply
+from connectors.engine.hooks import hooks_for
+from connectors.engine.writes import results_write
+from connectors.health.outcomes import Classification, Outcome, ProbeAnswer, Status
+from connectors.models import Check, Connection, Transition
+from connectors.providers.base import Region, provider_get
+
+logger = logging.getLogger("connectors.engine")
+_rng = random.SystemRandom()
+
+# (ids, lease token, countdown seconds): schedules a confirming retry.
+Retry = Callable[[list[int], str, float], None]
+
+
+@dataclass
+class BatchReport:
+    """What one batch did, for its log line and for callers."""
+
+    claimed: int = 0
+    checked: int = 0
+    deferred: int = 0
+    lost: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    seconds: float = 0.0
+    results: dict[int, str] = field(default_factory=dict)  # connection id -> status after
+
+
+def region_of(connection: Connection) -> Region | None:
+    """The API host to probe: a sandbox app always talks to the sandbox."""
+    try:
+        spec = provider_get(connection.provider)
+    except LookupError:
+        return None
+    app_region = spec.region(connection.app.region) if connection.app else None
+    if app_region is not None and app_region.sandbox:
+        return app_region
+    return spec.region(connection.region) or app_region
+
+
+def _unprobeable(reason: str) -> Classification:
+    return Classification(outcome=Outcome.MISCONFIGURED, reason=reason, detail=reason)
+
+
+async def _probe_all(
+    connections: Sequence[Connection], now: datetime
+) -> list[tuple[Classification, int | None]]:
+    timeout = config.probe_timeout()
+    client = http.make_async_client(
+        max_connections=config.concurrency(), per_host=config.per_host(), purpose="health"
+    )
+
+    async def one(connection: Connection) -> tuple[Classification, int | None]:
+        hooks = hooks_for(connection.provider)
+        region = region_of(connection)
+        if hooks is None:
+            return _unprobeable("This provider has no health check."), None
+        if region is None:
+            return _unprobeable(f"No API host is known for region {connection.region!r}."), None
+        if not connection.access_token:
+            return _unprobeable("The connection has no access token: reconnect it."), None
+        answer: ProbeAnswer = await hooks.probe(client, region, connection.access_token, timeout)
+        expected = connection.external_id or None
+        return hooks.classify(answer, expected_workspace=expected, now=now), answer.elapsed_ms
+
+    async with client:
+        return list(await asyncio.gather(*(one(c) for c in connections)))
+
+
+def _defer(connection: Connection) -> None:
+    # Over the rate budget: try again in the next window, spread a little.
+    connection.next_check_at = window_end() + timedelta(seconds=_rng.random() * 5)
+    connection.claimed_until = None
+    connection.lease_token = ""
+
+
+def batch_run(
+    *,
+    ids: Sequence[int],
+    lease_token: str | None,
+    trigger: str = "schedule",
+    retry: Retry | None = None,
+) -> BatchReport:
+    """Check `ids` (those still leased to `lease_token`; None: a manual check, no lease)."""
+    started = time.monotonic()
+    report = BatchReport()
+    rows = Connection.objects.filter(pk__in=list(ids)).select_related("app")
+    if lease_token is not None:
+        rows = rows.filter(lease_token=lease_token)
+    else:
+        rows = rows.exclude(status=Status.DISCONNECTED)
+    connections = list(rows)
+    report.claimed = len(connections)
+    if not connections:
+        report.lost = len(ids)
+        return report
+    if trigger == "schedule":
+        probe, deferred = budget_split(connections)
+    else:
+        probe, deferred = list(connections), []  # a person asked: always answer them
+    now = timezone.now()
+    answers = asyncio.run(_probe_all(probe, now)) if probe else []
+    applied: list[Applied] = []
+    for connection, (classification, latency) in zip(probe, answers, strict=True):
+        applied.append(
+            decision_apply(
+                connection=connection,
+                classification=classification,
+                now=now,
+                latency_ms=latency,
+                trigger=trigger,
+            )
+        )
+        report.outcomes[classification.outcome.value] += 1
+    for connection in deferred:
+        _defer(connection)
+    confirm_token = uuid.uuid4().hex
+    confirm_ids: list[int] = []
+    delay = 0.0
+    for connection, item in zip(probe, applied, strict=True):
+        if item.decision.confirm_retry and connection.next_check_at is not None:
+            # Lease the confirming retry now, so no dispatcher races the countdown task.
+            connection.lease_token = confirm_token
+            connection.claimed_until = connection.next_check_at + config.lease()
+            delay = max(delay, (connection.next_check_at - now).total_seconds())
+            confirm_ids.append(connection.pk)
+    checks: list[Check] = [a.check for a in applied]
+    transitions: list[Transition] = [a.transition for a in applied if a.transition]
+    held = results_write(
+        connections=[*probe, *deferred],
+        checks=checks,
+        transitions=transitions,
+        lease_token=lease_token,
+    )
+    confirm_ids = [pk for pk in confirm_ids if pk in held]
+    if confirm_ids and retry is not None:
+        retry(confirm_ids, confirm_token, delay)
+    report.checked = len([c for c in probe if c.pk in held])
+    report.deferred = len([c for c in deferred if c.pk in held])
+    report.lost = len(ids) - len(held)
+    report.results = {c.pk: c.status for c in probe if c.pk in held}
+    report.seconds = time.monotonic() - started
+    outcomes = " ".join(f"{k}={v}" for k, v in sorted(report.outcomes.items())) or "none"
+    logger.info(
+        "health batch (%s): %d checked, %d deferred by rate budget, %d lost lease; %s; %.2f s",
+        trigger,
+        report.checked,
+        report.deferred,
+        report.lost,
+        outcomes,
+        report.seconds,
+    )
+    return report

@@ -1,0 +1,65 @@
+"""The rate budget: health checks take at most a share of a provider's per-app limit.
+
+Counted per app in fixed 10-second windows (the provider enforces its limit in such
+windows) with one atomic cache increment per app per batch, so every worker on every
+machine shares one count when the cache is Redis.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from django.core.cache import cache
+
+from connectors.engine import config
+from connectors.engine.hooks import hooks_for
+from connectors.models import Connection
+
+WINDOW_SECONDS = 10
+
+
+def window_allowance(limit_per_minute: int) -> int:
+    """Checks one app may make per window; at least one, so nothing starves."""
+    return max(1, int(limit_per_minute * config.rate_share() * WINDOW_SECONDS / 60))
+
+
+def window_end(now: float | None = None) -> datetime:
+    moment = time.time() if now is None else now
+    start = int(moment) // WINDOW_SECONDS * WINDOW_SECONDS
+    return datetime.fromtimestamp(start + WINDOW_SECONDS, tz=UTC)
+
+
+def _take(key: str, wanted: int, allowance: int) -> int:
+    """Reserve up to `wanted` of `allowance` under `key`; answer how many were granted."""
+    cache.add(key, 0, timeout=WINDOW_SECONDS * 3)
+    try:
+        total = cache.incr(key, wanted)
+    except ValueError:  # expired between add and incr: start the window afresh
+        cache.set(key, wanted, timeout=WINDOW_SECONDS * 3)
+        total = wanted
+    before = total - wanted
+    return max(0, min(wanted, allowance - before))
+
+
+def budget_split(
+    connections: Sequence[Connection],
+) -> tuple[list[Connection], list[Connection]]:
+    """(to probe now, to defer to the next window), keeping each app within its share."""
+    by_app: dict[int | None, list[Connection]] = {}
+    for connection in connections:
+        by_app.setdefault(connection.app_id, []).append(connection)
+    window = int(time.time()) // WINDOW_SECONDS
+    allowed: list[Connection] = []
+    deferred: list[Connection] = []
+    for app_id, group in by_app.items():
+        hooks = hooks_for(group[0].provider)
+        limit = hooks.rate_limit_per_minute if hooks else 0
+        if not limit or app_id is None:
+            allowed.extend(group)
+            continue
+        granted = _take(f"health:budget:{app_id}:{window}", len(group), window_allowance(limit))
+        allowed.extend(group[:granted])
+        deferred.extend(group[granted:])
+    return allowed, deferred

@@ -1,0 +1,105 @@
+"""One connection, one classification: the pure state machine applied to a model row.
+
+Both the batch path and any single-connection path (first check on connect, "Check
+now") go through `decision_apply`, so there is exactly one copy of the health logic.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime
+
+from connectors.engine import config
+from connectors.health.outcomes import Classification, Outcome, Status, redact
+from connectors.health.schedule import next_check_at
+from connectors.health.states import Decision, HealthState, advance
+from connectors.models import Check, Connection, Transition
+
+# The Connection columns a check may change; bulk_update writes exactly these.
+CHECK_FIELDS = [
+    "status", "status_since", "status_reason", "last_outcome", "last_checked_at",
+    "last_latency_ms", "last_error", "next_check_at", "claimed_until", "lease_token",
+    "consecutive_failures", "consecutive_successes", "pending_confirmation",
+    "rate_limited_until",
+]  # fmt: skip
+
+_rng = random.SystemRandom()
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What one check changed: unsaved rows to write, and whether to confirm soon."""
+
+    decision: Decision
+    check: Check
+    transition: Transition | None
+
+
+def state_of(connection: Connection) -> HealthState:
+    return HealthState(
+        status=Status(connection.status),
+        consecutive_failures=connection.consecutive_failures,
+        consecutive_successes=connection.consecutive_successes,
+        pending_confirmation=connection.pending_confirmation,
+        status_since=connection.status_since,
+    )
+
+
+def interval_of(connection: Connection) -> int | None:
+    return connection.app.check_interval_seconds if connection.app_id and connection.app else None
+
+
+def decision_apply(
+    *,
+    connection: Connection,
+    classification: Classification,
+    now: datetime,
+    latency_ms: int | None,
+    trigger: str = "schedule",
+    rng: random.Random = _rng,
+) -> Applied:
+    """Advance `connection` in memory (CHECK_FIELDS) and build its Check and Transition."""
+    c = classification
+    policy = config.policy_for(interval_of(connection))
+    decision = advance(state_of(connection), c, policy=policy, now=now)
+    state = decision.state
+    connection.status = state.status.value
+    connection.status_since = state.status_since
+    connection.consecutive_failures = state.consecutive_failures
+    connection.consecutive_successes = state.consecutive_successes
+    connection.pending_confirmation = state.pending_confirmation
+    connection.last_outcome = c.outcome.value
+    connection.last_checked_at = now
+    connection.last_latency_ms = latency_ms
+    connection.last_error = "" if c.outcome is Outcome.OK else redact(c.reason, limit=300)
+    connection.next_check_at = next_check_at(decision, now=now, policy=policy, rng=rng)
+    connection.rate_limited_until = (
+        c.rate_limit_reset if c.outcome is Outcome.RATE_LIMITED else None
+    )
+    connection.claimed_until = None
+    connection.lease_token = ""
+    transition = None
+    if decision.transition is not None:
+        connection.status_reason = redact(decision.transition.reason, limit=300)
+        transition = Transition(
+            connection_id=connection.pk,
+            team_id=connection.team_id,
+            at=now,
+            from_status=decision.transition.from_status.value,
+            to_status=decision.transition.to_status.value,
+            reason=connection.status_reason,
+        )
+    check = Check(
+        connection_id=connection.pk,
+        checked_at=now,
+        outcome=c.outcome.value,
+        status_after=state.status.value,
+        http_status=c.http_status,
+        latency_ms=latency_ms,
+        rate_limit_remaining=c.rate_limit_remaining,
+        rate_limit_limit=c.rate_limit_limit,
+        detail=redact(c.detail or c.reason, limit=200),
+        trigger=trigger,
+    )
+    return Applied(decision=decision, check=check, transition=transition)

@@ -1,0 +1,105 @@
+"""Claiming due connections under a lease, so no two dispatchers take the same one.
+
+Postgres: `SELECT ... FOR UPDATE SKIP LOCKED` over the partial due-index, then one
+UPDATE stamping the lease. Elsewhere (SQLite): a conditional UPDATE that only takes rows
+whose lease is free, then a read of what this claim got. Either way the work is
+proportional to the number of due rows, never to the size of the table.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import connection as db
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from connectors.engine import config
+from connectors.models import ACTIVE_STATUSES, Connection
+
+ACTIVE = [s.value for s in ACTIVE_STATUSES]
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A set of connections leased to one dispatch until `until`."""
+
+    lease_token: str
+    ids: list[int]
+    until: datetime
+
+
+def _lease_free(now: datetime) -> Q:
+    return Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+
+
+def connections_claim_due(*, limit: int, now: datetime | None = None) -> Claim:
+    """Lease up to `limit` due, active connections that nobody else holds."""
+    now = now or timezone.now()
+    token = uuid.uuid4().hex
+    until = now + config.lease()
+    due = Connection.objects.filter(status__in=ACTIVE, next_check_at__lte=now).filter(
+        _lease_free(now)
+    )
+    if db.vendor == "postgresql":
+        with transaction.atomic():
+            ids = list(
+                due.order_by("next_check_at")
+                .select_for_update(skip_locked=True)
+                .values_list("pk", flat=True)[:limit]
+            )
+            if ids:
+                Connection.objects.filter(pk__in=ids).update(claimed_until=until, lease_token=token)
+        return Claim(token, ids, until)
+    # The WHERE repeats the lease test, so a row someone else leased meanwhile is skipped.
+    candidates = due.order_by("next_check_at").values("pk")[:limit]
+    Connection.objects.filter(pk__in=candidates).filter(_lease_free(now)).update(
+        claimed_until=until, lease_token=token
+    )
+    ids = list(Connection.objects.filter(lease_token=token).values_list("pk", flat=True))
+    return Claim(token, ids, until)
+
+
+def connections_claim_refresh(*, limit: int, now: datetime | None = None) -> list[int]:
+    """Connections whose token expires within the refresh-ahead window, claimed for a while."""
+    now = now or timezone.now()
+    rows = Connection.objects.filter(
+        token_expires_at__lte=now + config.refresh_ahead(),
+        refresh_token__isnull=False,
+        status__in=ACTIVE,
+    ).filter(Q(refresh_after__isnull=True) | Q(refresh_after__lte=now))
+    ids = list(rows.order_by("token_expires_at").values_list("pk", flat=True)[:limit])
+    if not ids:
+        return []
+    # Conditional: a concurrent dispatcher that claimed first wins those rows.
+    claimed_until = now + config.lease()
+    free = Q(refresh_after__isnull=True) | Q(refresh_after__lte=now)
+    Connection.objects.filter(pk__in=ids).filter(free).update(refresh_after=claimed_until)
+    return list(
+        Connection.objects.filter(pk__in=ids, refresh_after=claimed_until).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+Enqueue = Callable[[list[int], str], None]
+
+
+def due_checks_dispatch(
+    *, enqueue: Enqueue, max_chunks: int = 50, now: datetime | None = None
+) -> int:
+    """Claim due connections chunk by chunk and hand them out in batches; answer how many."""
+    total = 0
+    size = config.batch_size()
+    for _ in range(max_chunks):
+        claim = connections_claim_due(limit=config.claim_chunk(), now=now)
+        for start in range(0, len(claim.ids), size):
+            enqueue(claim.ids[start : start + size], claim.lease_token)
+        total += len(claim.ids)
+        if len(claim.ids) < config.claim_chunk():
+            break
+    return total

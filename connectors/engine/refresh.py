@@ -1,0 +1,134 @@
+"""Refreshing expiring tokens ahead of expiry: one at a time per connection, never lost.
+
+1. A marker (`refresh_started_at`) is committed before the provider is called. A fresh
+   marker means another refresh is in flight, so this one makes no call.
+2. Under the row lock, the row is re-read: if someone else refreshed meanwhile, stop.
+3. The provider is called, and the rotated tokens are saved in that same transaction.
+
+A marker older than `HEALTH_REFRESH_STALE_SECONDS` was left by an attempt that died,
+perhaps after the provider rotated the refresh token but before our commit. If the
+provider then answers `invalid_grant`, the token is gone for good: the connection is
+revoked with a reason that says so, and nothing retries.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from connectors.engine import config
+from connectors.engine.batch import region_of
+from connectors.engine.dispatch import ACTIVE
+from connectors.engine.hooks import hooks_for
+from connectors.health.outcomes import Status
+from connectors.models import Connection, Transition
+
+logger = logging.getLogger("connectors.engine")
+
+ROTATED_NOT_SAVED = "refresh token was rotated but not saved; reconnect"
+INVALID_GRANT = "The provider refused the refresh token (invalid_grant): reconnect the workspace."
+MAX_REFRESH_BACKOFF = timedelta(minutes=5)
+
+
+def _backoff(failures: int) -> timedelta:
+    wait: timedelta = timedelta(seconds=15) * (1 << min(failures, 10))
+    return min(wait, MAX_REFRESH_BACKOFF)
+
+
+def _claim(connection_id: int, now: datetime) -> tuple[bool, bool]:
+    """(claimed, an earlier attempt died mid-flight), via a conditional UPDATE."""
+    marker = (
+        Connection.objects.filter(pk=connection_id)
+        .values_list("refresh_started_at", flat=True)
+        .first()
+    )
+    if marker is not None and marker > now - config.refresh_stale():
+        return False, False
+    rows = Connection.objects.filter(pk=connection_id)
+    rows = (
+        rows.filter(refresh_started_at=marker)
+        if marker
+        else rows.filter(refresh_started_at__isnull=True)
+    )
+    return rows.update(refresh_started_at=now) == 1, marker is not None
+
+
+def _revoke(connection: Connection, reason: str, now: datetime) -> None:
+    Transition.objects.create(
+        connection=connection,
+        team_id=connection.team_id,
+        at=now,
+        from_status=connection.status,
+        to_status=Status.REVOKED,
+        reason=reason,
+    )
+    connection.status = Status.REVOKED
+    connection.status_since = now
+    connection.status_reason = reason
+    connection.last_error = reason
+    connection.next_check_at = None
+    connection.pending_confirmation = False
+
+
+def connection_refresh(*, connection_id: int, force: bool = False) -> str:
+    """Refresh one connection's token if it is due; answer what happened, in one word."""
+    now = timezone.now()
+    claimed, died_before = _claim(connection_id, now)
+    if not claimed:
+        return "in_flight"
+    with transaction.atomic():
+        connection = Connection.objects.select_for_update().get(pk=connection_id)
+        connection.app  # noqa: B018 - load the app inside the lock, alongside the row
+        fields = ["refresh_started_at"]
+        connection.refresh_started_at = None
+        result = _refresh_locked(connection, now=now, force=force, died_before=died_before)
+        fields += [
+            "access_token", "refresh_token", "token_expires_at", "refresh_failures",
+            "refresh_after", "status", "status_since", "status_reason", "last_error",
+            "next_check_at", "pending_confirmation", "updated_at",
+        ]  # fmt: skip
+        connection.save(update_fields=fields)
+    logger.info("token refresh of connection %s: %s", connection_id, result)
+    return result
+
+
+def _refresh_locked(
+    connection: Connection, *, now: datetime, force: bool, died_before: bool
+) -> str:
+    if connection.status not in ACTIVE or not connection.refresh_token:
+        return "skipped"
+    expires = connection.token_expires_at
+    if not force and expires is not None and expires > now + config.refresh_ahead():
+        return "not_due"  # someone refreshed while we waited for the lock
+    hooks = hooks_for(connection.provider)
+    region = region_of(connection)
+    app = connection.app
+    if hooks is None or hooks.refresh is None or region is None or app is None:
+        return "skipped"
+    answer = hooks.refresh(
+        region=region,
+        client_id=app.client_id,
+        client_secret=app.client_secret,
+        refresh_token=connection.refresh_token,
+    )
+    if answer.kind == "ok" and answer.access_token is not None:
+        connection.access_token = answer.access_token
+        if answer.refresh_token is not None:  # rotated: saved in this same transaction
+            connection.refresh_token = answer.refresh_token
+        connection.token_expires_at = (
+            now + timedelta(seconds=answer.expires_in) if answer.expires_in else None
+        )
+        connection.refresh_failures = 0
+        connection.refresh_after = None
+        return "refreshed"
+    if answer.kind == "invalid_grant":
+        _revoke(connection, ROTATED_NOT_SAVED if died_before else INVALID_GRANT, now)
+        connection.refresh_after = None
+        return "revoked"
+    connection.refresh_failures += 1
+    connection.refresh_after = now + _backoff(connection.refresh_failures)
+    connection.last_error = f"Token refresh failed, retrying: {answer.detail}"[:300]
+    return "retry"
