@@ -156,9 +156,15 @@ class EncryptedSecretField(models.TextField):  # type: ignore[type-arg]
     # --- forms ------------------------------------------------------------------------
 
     def formfield(self, **kwargs: Any) -> Any:
-        from connectors.secrets.forms import SecretFormField
+        from connectors.secrets.forms import SecretFormField, SecretInput
 
-        # Skip TextField.formfield: its Textarea would replace the write-only widget.
+        # The admin (and any formfield_overrides for TextField) hands us a Textarea,
+        # which would show the value and save whatever it showed: only ours will do.
+        widget = kwargs.get("widget")
+        widget_class = widget if isinstance(widget, type) else type(widget)
+        if widget is None or not issubclass(widget_class, SecretInput):
+            kwargs["widget"] = SecretInput
+        # Skip TextField.formfield, which would put its own Textarea back.
         return models.Field.formfield(self, form_class=SecretFormField, **kwargs)
 
     def save_form_data(self, instance: models.Model, data: Any) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from connectors.secrets.types import Secret, secret_hint
+from connectors.secrets.types import MASK, Secret, secret_hint
 
 DEFAULT_MAX_LENGTH = 1024
 DEFAULT_WHITESPACE_MESSAGE = (
@@ -66,6 +66,12 @@ class SecretFormField(forms.CharField):
         text: str = super().to_python(value) or ""
         if any(ch.isspace() or not ch.isprintable() for ch in text):
             raise ValidationError(self.whitespace_message, code="whitespace")
+        if MASK in text:
+            raise ValidationError(
+                "That is the masked hint of a stored secret, not the secret itself. Paste "
+                "the full secret, or leave the box blank to keep the stored one.",
+                code="masked",
+            )
         return text
 
     def validate(self, value: Any) -> None:

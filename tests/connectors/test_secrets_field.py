@@ -162,3 +162,20 @@ def test_ciphertext_written_elsewhere_still_decrypts(vault: Any) -> None:
             ["raw", token, ""],
         )
     assert vault.objects.get(name="raw").secret == Secret(PLAINTEXT)
+
+
+def test_the_admin_form_uses_the_write_only_widget_too(vault: Any) -> None:
+    from django.contrib.admin import AdminSite, ModelAdmin
+    from django.test import RequestFactory
+
+    from connectors.secrets import SecretInput
+
+    row = vault.objects.create(name="a", secret=PLAINTEXT)
+    admin = ModelAdmin(vault, AdminSite())
+    request = RequestFactory().get("/")
+    form_class = admin.get_form(request, obj=row, fields=["name", "secret", "token"])
+    form = form_class(instance=vault.objects.get(pk=row.pk))
+    assert isinstance(form.fields["secret"].widget, SecretInput)
+    html = str(form)
+    assert PLAINTEXT not in html
+    assert "••••" not in html

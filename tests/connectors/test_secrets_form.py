@@ -81,3 +81,9 @@ def test_show_current_puts_only_the_hint_in_the_placeholder() -> None:
     blank.fields["client_secret"].show_current(Secret(PLAINTEXT))  # type: ignore[attr-defined]
     assert blank.is_valid()
     assert blank.cleaned_data["client_secret"] is None
+
+
+def test_pasting_the_masked_hint_back_is_refused() -> None:
+    form = AppForm({"client_secret": "••••CRET"})
+    assert not form.is_valid()
+    assert "masked hint of a stored secret" in form.errors["client_secret"][0]
