@@ -333,6 +333,8 @@ USERSESSIONS_TRACK_ACTIVITY = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_AUTO_SIGNUP = False
 SOCIALACCOUNT_STORE_TOKENS = False
+# Registered apps are hidden allauth sub-providers that connect workspaces, never log in.
+SOCIALACCOUNT_ADAPTER = "connectors.adapters.SocialAccountAdapter"
 
 # --- static files --------------------------------------------------------------
 

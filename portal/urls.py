@@ -45,6 +45,7 @@ urlpatterns = [
     path("invitations/<str:token>/", invitations.invitation_accept, name="invitation_accept"),
     path("t/<slug:team_slug>/", include(team_urlpatterns)),
     path("accounts/", include("allauth.urls")),
+    path("hooks/", include("connectors.hook_urls")),
     path("admin/", admin.site.urls),
 ]
 

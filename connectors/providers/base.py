@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.conf import settings
+
+if TYPE_CHECKING:
+    from connectors.health.outcomes import Classification, ProbeAnswer
 
 
 @dataclass(frozen=True)
@@ -35,12 +39,29 @@ class ProviderSpec:
     default_region: str = ""
     setup_template: str = ""
     capabilities: frozenset[str] = field(default_factory=frozenset)
+    # Optional behaviour, so generic code (connect, disconnect, hooks) never names a
+    # provider. A provider without `subprovider_id` cannot be connected by OAuth.
+    subprovider_id: Callable[[str], str] | None = None  # allauth provider id of an app
+    probe: Callable[..., ProbeAnswer] | None = None  # (region=, token=) -> ProbeAnswer
+    classify: Callable[..., Classification] | None = None  # (answer, expected_workspace=, now=)
+    revoke: Callable[..., RevokeOutcome] | None = None  # (region=, token=) -> RevokeOutcome
+    region_of_workspace: Callable[[str], str] = str.lower  # a probe's region -> our key
+    # The workspace id an uninstall notice names, from its raw body (None: not one).
+    uninstall_workspace: Callable[[bytes], str | None] | None = None
 
     def region(self, key: str) -> Region | None:
         return next((region for region in self.regions() if region.key == key), None)
 
     def region_choices(self) -> list[tuple[str, str]]:
         return [(region.key, region.label) for region in self.regions()]
+
+
+@dataclass(frozen=True)
+class RevokeOutcome:
+    """What a best-effort revoke call achieved, in words fit for the audit log."""
+
+    ok: bool
+    detail: str
 
 
 _REGISTRY: dict[str, ProviderSpec] = {}
@@ -55,6 +76,21 @@ def provider_get(key: str) -> ProviderSpec:
         return _REGISTRY[key]
     except KeyError:
         raise LookupError(f"no provider {key!r} is registered") from None
+
+
+def provider_all() -> list[ProviderSpec]:
+    return list(_REGISTRY.values())
+
+
+def provider_for_subprovider(subprovider_id: str) -> tuple[ProviderSpec, str] | None:
+    """(spec, app public id) for an allauth sub-provider id such as "<key>-<public id>"."""
+    for spec in _REGISTRY.values():
+        if spec.subprovider_id is None:
+            continue
+        prefix = spec.subprovider_id("")
+        if subprovider_id.startswith(prefix) and len(subprovider_id) > len(prefix):
+            return spec, subprovider_id[len(prefix) :]
+    return None
 
 
 def provider_choices() -> list[tuple[str, str]]:

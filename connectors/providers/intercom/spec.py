@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
 
-from connectors.providers.base import ProviderSpec, Region
+from connectors.providers.base import ProviderSpec, Region, RevokeOutcome
+
+if TYPE_CHECKING:
+    from connectors.health.outcomes import Classification, ProbeAnswer
+    from connectors.secrets import Secret
 
 PROVIDER_KEY = "intercom"
 
@@ -63,6 +70,36 @@ def provider_id(public_id: str) -> str:
     return f"intercom-{public_id}"
 
 
+def _probe(*, region: Region, token: Secret) -> ProbeAnswer:
+    from connectors.providers.intercom.client import me_fetch
+
+    return me_fetch(region=region, token=token)
+
+
+def _classify(answer: ProbeAnswer, **kwargs: Any) -> Classification:
+    from connectors.providers.intercom.classify import classify_me
+
+    return classify_me(answer, **kwargs)
+
+
+def _revoke(*, region: Region, token: Secret) -> RevokeOutcome:
+    from connectors.providers.intercom.client import token_revoke
+
+    return token_revoke(region=region, token=token)
+
+
+def uninstall_workspace(body: bytes) -> str | None:
+    """The workspace `app_id` of Intercom's uninstall notice `{"app_id": "<id_code>"}`."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    app_id = data.get("app_id") if isinstance(data, dict) else None
+    if isinstance(app_id, str) and 0 < len(app_id.strip()) <= 100:
+        return app_id.strip()
+    return None
+
+
 INTERCOM = ProviderSpec(
     key=PROVIDER_KEY,
     name="Intercom",
@@ -70,4 +107,10 @@ INTERCOM = ProviderSpec(
     callback_path=callback_path,
     default_region="us",
     setup_template="intercom/setup_steps.html",
+    subprovider_id=provider_id,
+    probe=_probe,
+    classify=_classify,
+    revoke=_revoke,
+    region_of_workspace=region_for_me,
+    uninstall_workspace=uninstall_workspace,
 )

@@ -1,0 +1,156 @@
+"""Intercom's OAuth2 adapter for allauth: regional hosts, no scope, `token` or `access_token`.
+
+The token exchange and the first `GET /me` go through connectors.http (timeouts,
+redaction), never through `requests`. Failures raise `ConnectFailure`, which the
+portal's SocialAccountAdapter turns into the connect-failed page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.socialaccount.models import SocialApp, SocialLogin, SocialToken
+from allauth.socialaccount.providers.oauth2.client import OAuth2Client
+from allauth.socialaccount.providers.oauth2.views import (
+    OAuth2Adapter,
+    OAuth2CallbackView,
+    OAuth2LoginView,
+)
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.http import urlencode
+
+from connectors.health.outcomes import Outcome
+from connectors.oauth import ConnectFailure, FailureKind, first_check_attach
+from connectors.providers.base import Region, absolute_url
+from connectors.providers.intercom import client
+from connectors.providers.intercom.classify import classify_me
+from connectors.providers.intercom.spec import INTERCOM, callback_path
+from connectors.secrets import Secret
+
+_UNREACHABLE_KINDS = frozenset({"timeout", "connect", "protocol"})
+
+
+class IntercomOAuth2Client(OAuth2Client):
+    """allauth's client, with Intercom's authorize query and our HTTP module."""
+
+    def get_redirect_url(self, authorization_url: str, scope: Any, extra_params: Any) -> str:
+        params = {"client_id": self.consumer_key, "redirect_uri": self.callback_url}
+        if self.state:
+            params["state"] = self.state
+        params.update(extra_params or {})
+        return f"{authorization_url}?{urlencode(params)}"
+
+    def get_access_token(
+        self, code: str, pkce_code_verifier: Any = None, extra_data: Any = None
+    ) -> dict[str, str]:
+        if not code:
+            raise ConnectFailure(FailureKind.EXCHANGE_REFUSED)
+        result = client.code_exchange(
+            token_url=self.access_token_url,
+            code=code,
+            client_id=self.consumer_key,
+            client_secret=Secret(self.consumer_secret),
+        )
+        if result.error_kind in _UNREACHABLE_KINDS:
+            raise ConnectFailure(
+                FailureKind.UNREACHABLE,
+                f"Intercom's token service {result.error_detail}, so nothing was connected. "
+                "This is usually temporary: wait a moment, then press Try again.",
+            )
+        if not result.ok:
+            code_name = client.exchange_error_code(result.json) or "no error code"
+            raise ConnectFailure(
+                FailureKind.EXCHANGE_REFUSED,
+                f"Intercom refused to exchange the approval for a token (HTTP {result.status}, "
+                f"{code_name}). Usually the app's client secret in the portal is wrong or was "
+                "rotated in Intercom's Developer Hub: an admin should paste the current one "
+                "into the app's settings, then press Try again.",
+            )
+        token = client.token_from_exchange(result.json)
+        if token is None:
+            raise ConnectFailure(
+                FailureKind.EXCHANGE_REFUSED,
+                "Intercom answered the token exchange without a token. Nothing was stored: "
+                "press Try again.",
+            )
+        return {"access_token": token, "token_type": "Bearer"}
+
+
+class IntercomOAuth2Adapter(OAuth2Adapter):
+    client_class = IntercomOAuth2Client
+
+    def __init__(self, request: HttpRequest, provider_id: str) -> None:
+        self.provider_id = provider_id
+        super().__init__(request)
+
+    def _region(self) -> Region:
+        key = self.get_provider().app.settings.get("region", "")
+        region = INTERCOM.region(key)
+        if region is None:
+            raise ConnectFailure(
+                FailureKind.UNKNOWN,
+                f"This app's region ({key or 'none'}) is not available here. An admin "
+                "should choose the app's region again in its settings.",
+            )
+        return region
+
+    @property
+    def authorize_url(self) -> str:  # type: ignore[override]
+        return self._region().authorize_url
+
+    @property
+    def access_token_url(self) -> str:  # type: ignore[override]
+        return self._region().token_url
+
+    def get_callback_url(self, request: HttpRequest, app: SocialApp) -> str:
+        # Exactly the URL the team registered in Intercom, from SITE_URL, not the Host header.
+        return absolute_url(callback_path(app.settings["public_id"]))
+
+    def parse_token(self, data: dict[str, Any]) -> SocialToken:
+        return SocialToken(token=data["access_token"])
+
+    def complete_login(
+        self, request: HttpRequest, app: SocialApp, token: SocialToken, **kwargs: Any
+    ) -> SocialLogin:
+        answer = client.me_fetch(region=self._region(), token=Secret(token.token))
+        checked = classify_me(answer, expected_workspace=None, now=timezone.now())
+        if checked.outcome is not Outcome.OK or checked.workspace is None:
+            if answer.error_kind in _UNREACHABLE_KINDS:
+                raise ConnectFailure(FailureKind.UNREACHABLE)
+            raise ConnectFailure(
+                FailureKind.IDENTITY,
+                "Intercom issued a token, but checking it with GET /me failed "
+                f"({checked.detail or 'no details'}). Nothing was stored. Press Try again; "
+                "if it keeps failing, check the app's permissions in Intercom's Developer Hub.",
+            )
+        who = checked.workspace
+        data = {
+            "id_code": who.id_code,
+            "name": who.name,
+            "region": who.region,
+            "admin_id": who.admin_id,
+            "admin_name": who.admin_name,
+            "admin_email": who.admin_email,
+        }
+        login: SocialLogin = self.get_provider().sociallogin_from_response(request, data)
+        first_check_attach(login, checked, latency_ms=answer.elapsed_ms)
+        return login
+
+
+def login(request: HttpRequest, provider_id: str) -> HttpResponse:
+    try:
+        view = OAuth2LoginView.adapter_view(IntercomOAuth2Adapter(request, provider_id))
+        response: HttpResponse = view(request)
+    except SocialApp.DoesNotExist:
+        raise Http404("No such app.") from None
+    return response
+
+
+def callback(request: HttpRequest, provider_id: str) -> HttpResponse:
+    try:
+        view = OAuth2CallbackView.adapter_view(IntercomOAuth2Adapter(request, provider_id))
+        response: HttpResponse = view(request)
+    except SocialApp.DoesNotExist:
+        raise Http404("No such app.") from None
+    return response

@@ -1,0 +1,306 @@
+"""Writes of connections: connect (or reconnect), add by token, disconnect, one check.
+
+Provider-neutral: provider behaviour comes from the registry's `ProviderSpec` hooks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from connectors.health.outcomes import Classification, Outcome, Status, WorkspaceIdentity
+from connectors.health.states import (
+    DEFAULT_POLICY,
+    Decision,
+    HealthState,
+    Policy,
+    advance,
+    disconnect,
+    reset_after_reconnect,
+)
+from connectors.models import App, Check, Connection, Transition
+from connectors.providers.base import ProviderSpec, RevokeOutcome, provider_get
+from connectors.secrets import Secret
+from portal.models import Team
+from portal.services.audit import audit_log
+
+CONNECT_TRIGGER = "connect"
+
+
+@dataclass(frozen=True)
+class ConnectResult:
+    connection: Connection
+    reconnected: bool
+    # Set when the provider says the workspace lives in another region than the app's.
+    region_note: str = ""
+
+
+class TokenRejected(Exception):
+    """A pasted token did not pass the provider's check; `message` is for the form."""
+
+    def __init__(self, message: str, *, code: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def _state_of(connection: Connection) -> HealthState:
+    return HealthState(
+        status=Status(connection.status),
+        consecutive_failures=connection.consecutive_failures,
+        consecutive_successes=connection.consecutive_successes,
+        pending_confirmation=connection.pending_confirmation,
+        status_since=connection.status_since,
+    )
+
+
+def _transition_write(
+    connection: Connection, *, at: datetime, old: str, new: str, reason: str
+) -> None:
+    Transition.objects.create(
+        connection=connection, team_id=connection.team_id, at=at,
+        from_status=old, to_status=new, reason=reason[:300],
+    )  # fmt: skip
+
+
+def connection_record_check(
+    *,
+    connection: Connection,
+    classification: Classification,
+    trigger: str,
+    now: datetime,
+    latency_ms: int | None = None,
+    policy: Policy = DEFAULT_POLICY,
+) -> Decision:
+    """Apply one probe to one connection: the state machine, a Check, maybe a Transition."""
+    c = classification
+    decision = advance(_state_of(connection), c, policy=policy, now=now)
+    state = decision.state
+    Check.objects.create(
+        connection=connection, checked_at=now, outcome=c.outcome.value,
+        status_after=state.status.value, http_status=c.http_status, latency_ms=latency_ms,
+        rate_limit_remaining=c.rate_limit_remaining, rate_limit_limit=c.rate_limit_limit,
+        detail=c.detail[:200], trigger=trigger,
+    )  # fmt: skip
+    if decision.transition is not None:
+        t = decision.transition
+        _transition_write(
+            connection, at=t.at, old=t.from_status.value, new=t.to_status.value, reason=t.reason
+        )
+        connection.status_reason = t.reason[:300]
+    connection.status = state.status.value
+    connection.status_since = state.status_since
+    connection.consecutive_failures = state.consecutive_failures
+    connection.consecutive_successes = state.consecutive_successes
+    connection.pending_confirmation = state.pending_confirmation
+    connection.last_outcome = c.outcome.value
+    connection.last_checked_at = now
+    connection.last_latency_ms = latency_ms
+    connection.last_error = "" if c.outcome is Outcome.OK else c.detail[:300]
+    connection.rate_limited_until = (
+        c.rate_limit_reset if c.outcome is Outcome.RATE_LIMITED else None
+    )
+    delay = decision.next_check_in
+    connection.next_check_at = now + delay if delay is not None else None
+    connection.check_requested_at = None
+    connection.claimed_until = None
+    connection.save()
+    return decision
+
+
+def connection_region_resolve(
+    *, spec: ProviderSpec, app_region: str, reported: str
+) -> tuple[str, str]:
+    """(region to store, note for the person): the workspace's own region wins.
+
+    A sandbox app keeps its region: its hosts stand in for every region.
+    """
+    region = spec.region(app_region)
+    if region is None or region.sandbox or not reported:
+        return app_region, ""
+    true_key = spec.region_of_workspace(reported)
+    true_region = spec.region(true_key)
+    if true_region is None or true_key == app_region:
+        return app_region, ""
+    note = (
+        f"This workspace is in the {true_region.label} region, not the app's "
+        f"{region.label} region. The portal stored the workspace's true region and will "
+        f"use its hosts from now on; consider setting the app's region to match."
+    )
+    return true_key, note
+
+
+def connection_connect(
+    *,
+    team: Team,
+    app: App,
+    identity: WorkspaceIdentity,
+    token: Secret,
+    first_check: Classification,
+    latency_ms: int | None,
+    actor: Any,
+    request: HttpRequest | None,
+    now: datetime | None = None,
+) -> ConnectResult:
+    """Create the team's connection to a workspace, or reconnect the one it has."""
+    now = now or timezone.now()
+    spec = app.spec
+    region, note = connection_region_resolve(
+        spec=spec, app_region=app.region, reported=identity.region
+    )
+    with transaction.atomic():
+        existing = (
+            Connection.objects.select_for_update()
+            .filter(team=team, app=app, external_id=identity.id_code)
+            .first()
+        )
+        reconnected = existing is not None
+        if existing is None:
+            connection = Connection(
+                team=team, app=app, provider=app.provider, external_id=identity.id_code,
+                connected_by=actor, connected_at=now, status=Status.PENDING.value,
+                status_since=now,
+            )  # fmt: skip
+        else:
+            connection = existing
+            old = connection.status
+            fresh = reset_after_reconnect(_state_of(connection), now)
+            if fresh.status.value != old:
+                _transition_write(connection, at=now, old=old, new=fresh.status.value,
+                                  reason="Reconnected with a new token.")  # fmt: skip
+            connection.status = fresh.status.value
+            connection.status_since = fresh.status_since
+            connection.consecutive_failures = 0
+            connection.consecutive_successes = 0
+            connection.pending_confirmation = False
+            connection.reconnected_at = now
+            connection.disconnected_at = None
+            connection.connected_by = actor
+        connection.workspace_name = identity.name[:255]
+        connection.region = region
+        connection.admin_id = identity.admin_id[:100]
+        connection.admin_name = identity.admin_name[:255]
+        connection.admin_email = identity.admin_email[:254]
+        connection.access_token = token
+        connection.refresh_token = None
+        connection.token_expires_at = None
+        connection.save()
+        connection_record_check(
+            connection=connection, classification=first_check, trigger=CONNECT_TRIGGER,
+            now=now, latency_ms=latency_ms,
+        )  # fmt: skip
+        audit_log(
+            team=team, actor=actor,
+            action="connection.reconnected" if reconnected else "connection.connected",
+            target=connection, request=request,
+            details={"workspace": identity.id_code, "workspace_name": identity.name,
+                     "app": app.public_id, "region": region, "status": connection.status},
+        )  # fmt: skip
+    return ConnectResult(connection=connection, reconnected=reconnected, region_note=note)
+
+
+def connection_add_by_token(
+    *,
+    team: Team,
+    app: App,
+    token: Secret,
+    actor: Any,
+    request: HttpRequest | None,
+    now: datetime | None = None,
+) -> ConnectResult:
+    """Check a pasted access token with the provider's probe, then connect its workspace."""
+    spec = app.spec
+    region = spec.region(app.region)
+    if spec.probe is None or spec.classify is None or region is None:
+        raise TokenRejected(
+            "This app's provider or region cannot check tokens here: an admin should check "
+            "the app's region in its settings."
+        )
+    answer = spec.probe(region=region, token=token)
+    now = now or timezone.now()
+    checked = spec.classify(answer, expected_workspace=None, now=now)
+    if checked.outcome is not Outcome.OK or checked.workspace is None:
+        raise TokenRejected(_rejection_message(spec, checked), code=checked.error_code)
+    return connection_connect(
+        team=team, app=app, identity=checked.workspace, token=token, first_check=checked,
+        latency_ms=answer.elapsed_ms, actor=actor, request=request, now=now,
+    )  # fmt: skip
+
+
+def _rejection_message(spec: ProviderSpec, checked: Classification) -> str:
+    if checked.outcome is Outcome.TRANSIENT:
+        return (
+            f"{spec.name} could not check the token just now ({checked.detail}). "
+            "Nothing was stored: try again in a moment."
+        )
+    code = checked.error_code or f"HTTP {checked.http_status}"
+    return (
+        f"{spec.name} refused this token ({code}). Copy the access token again from the "
+        f"app's Authentication page in {spec.name}'s Developer Hub, and check that it "
+        "belongs to this app."
+    )
+
+
+def connection_disconnect(
+    *, connection: Connection, actor: Any, request: HttpRequest | None, now: datetime | None = None
+) -> RevokeOutcome:
+    """Revoke the token at the provider (best effort), wipe it, and mark the connection."""
+    now = now or timezone.now()
+    outcome = _revoke(connection)
+    with transaction.atomic():
+        locked = Connection.objects.select_for_update().get(pk=connection.pk)
+        reason = "Disconnected by " + (getattr(actor, "email", "") or "the team") + "."
+        decision = disconnect(_state_of(locked), now=now, reason=reason)
+        if decision.transition is not None:
+            t = decision.transition
+            _transition_write(locked, at=t.at, old=t.from_status.value, new=t.to_status.value,
+                              reason=t.reason)  # fmt: skip
+            locked.status_reason = reason
+        locked.status = Status.DISCONNECTED.value
+        locked.status_since = decision.state.status_since
+        locked.pending_confirmation = False
+        locked.access_token = None
+        locked.refresh_token = None
+        locked.token_expires_at = None
+        locked.disconnected_at = now
+        locked.next_check_at = None
+        locked.check_requested_at = None
+        locked.claimed_until = None
+        locked.save()
+        audit_log(
+            team=locked.team, actor=actor, action="connection.disconnected", target=locked,
+            request=request,
+            details={"workspace": locked.external_id, "revoked": outcome.ok,
+                     "revoke_outcome": outcome.detail},
+        )  # fmt: skip
+    connection.refresh_from_db()
+    return outcome
+
+
+def _revoke(connection: Connection) -> RevokeOutcome:
+    token = connection.access_token
+    if not token:
+        return RevokeOutcome(ok=True, detail="No token was stored, so there was nothing to revoke.")
+    try:
+        spec: ProviderSpec | None = provider_get(connection.provider)
+    except LookupError:
+        spec = None
+    region = spec.region(connection.region) if spec else None
+    if spec is None or spec.revoke is None or region is None:
+        return RevokeOutcome(ok=False, detail="The provider offers no revoke call here.")
+    return spec.revoke(region=region, token=token)
+
+
+def connections_request_check(*, app: App, external_id: str, now: datetime | None = None) -> int:
+    """Ask for an immediate check of the app's connections to a workspace (a hint only)."""
+    now = now or timezone.now()
+    return (
+        Connection.objects.filter(app=app, external_id=external_id)
+        .exclude(status=Status.DISCONNECTED.value)
+        .update(next_check_at=now, check_requested_at=now)
+    )

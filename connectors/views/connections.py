@@ -1,0 +1,160 @@
+"""Connection pages: start a connect, add by token, a connection's page, disconnect."""
+
+from __future__ import annotations
+
+from allauth.socialaccount.adapter import get_adapter
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+
+from connectors.health.outcomes import Status
+from connectors.models import App, AppKind, Connection
+from connectors.secrets import SecretFormField
+from connectors.services.connections import (
+    TokenRejected,
+    connection_add_by_token,
+    connection_disconnect,
+)
+from portal.models import Team
+from portal.roles import Perm, role_allows
+from portal.tenancy import current_membership, team_object_or_404, team_view
+
+RECENT = 20
+
+
+class AddTokenForm(forms.Form):
+    token = SecretFormField(
+        label="Access token",
+        min_length=8,
+        help_text="Paste the access token from the app's Authentication page in the "
+        "provider's Developer Hub. It is checked, then stored encrypted.",
+    )
+
+
+def app_page_url(team: Team, app: App) -> str:
+    """The app's page if the app pages are installed, else the team's overview."""
+    try:
+        return reverse(
+            "app_detail", kwargs={"team_slug": team.slug, "app_public_id": app.public_id}
+        )
+    except NoReverseMatch:
+        return reverse("team_overview", kwargs={"team_slug": team.slug})
+
+
+@team_view(Perm.CONNECTIONS_CONNECT)
+def connection_connect_start(request: HttpRequest, app_public_id: str, team: Team) -> HttpResponse:
+    """POST: start the provider's OAuth dance for this app (members and above)."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    app = team_object_or_404(team, App, public_id=app_public_id)
+    spec = app.spec
+    back = app_page_url(team, app)
+    if app.kind == AppKind.INTERNAL:
+        messages.info(request, "An internal integration connects with its access token.")
+        return redirect("connection_add_token", team_slug=team.slug, app_public_id=app.public_id)
+    if spec.subprovider_id is None:
+        messages.error(request, f"{spec.name} apps cannot be connected by OAuth: add a token.")
+        return redirect(back)
+    if not app.client_id or not app.client_secret:
+        messages.error(
+            request,
+            "This app has no client ID or client secret yet. An admin should paste both "
+            "from the provider's Developer Hub into the app's settings, then connect.",
+        )
+        return redirect(back)
+    if spec.region(app.region) is None:
+        messages.error(
+            request,
+            f"This app's region ({app.region}) is not available here. An admin should "
+            "choose its region again in the app's settings.",
+        )
+        return redirect(back)
+    provider = get_adapter(request).get_provider(request, spec.subprovider_id(app.public_id))
+    response: HttpResponse = provider.redirect(
+        request, process="redirect", data={"team": team.pk, "app": app.pk}
+    )
+    return response
+
+
+@team_view(Perm.CONNECTIONS_CONNECT)
+def connection_add_token(request: HttpRequest, app_public_id: str, team: Team) -> HttpResponse:
+    """Connect a workspace by pasting an access token (internal integrations)."""
+    app = team_object_or_404(team, App, public_id=app_public_id)
+    form = AddTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = connection_add_by_token(
+                team=team, app=app, token=form.cleaned_data["token"], actor=request.user,
+                request=request,
+            )  # fmt: skip
+        except TokenRejected as rejected:
+            form.add_error("token", rejected.message)
+        else:
+            name = result.connection.workspace_name or result.connection.external_id
+            verb = "Reconnected" if result.reconnected else "Connected"
+            messages.success(request, f"{verb} {name} with the pasted token.")
+            if result.region_note:
+                messages.warning(request, result.region_note)
+            return redirect(
+                "connection_detail", team_slug=team.slug, connection_id=result.connection.pk
+            )
+    context = {"team": team, "app": app, "form": form, "back_url": app_page_url(team, app)}
+    return render(request, "connectors/connection_add_token.html", context,
+                  status=400 if form.errors else 200)  # fmt: skip
+
+
+def _permissions(request: HttpRequest) -> tuple[bool, bool]:
+    membership = current_membership(request)
+    role = membership.role if membership else ""
+    return (
+        role_allows(role, Perm.CONNECTIONS_CONNECT),
+        role_allows(role, Perm.CONNECTIONS_DISCONNECT),
+    )
+
+
+@team_view
+def connection_detail(request: HttpRequest, connection_id: int, team: Team) -> HttpResponse:
+    """One connection: identity, status and why, recent checks and transitions, actions."""
+    connection = team_object_or_404(
+        team, Connection.objects.select_related("app", "connected_by"), pk=connection_id
+    )
+    may_connect, may_disconnect = _permissions(request)
+    context = {
+        "team": team,
+        "connection": connection,
+        "checks": connection.checks.all()[:RECENT],
+        "transitions": connection.transitions.all()[:RECENT],
+        "may_reconnect": may_connect and connection.app is not None,
+        "may_disconnect": may_disconnect and connection.status != Status.DISCONNECTED,
+        "is_disconnected": connection.status == Status.DISCONNECTED,
+    }
+    return render(request, "connectors/connection_detail.html", context)
+
+
+@team_view(Perm.CONNECTIONS_DISCONNECT)
+def connection_disconnect_view(
+    request: HttpRequest, connection_id: int, team: Team
+) -> HttpResponse:
+    """GET asks to confirm; POST revokes at the provider, wipes the token, keeps history."""
+    connection = team_object_or_404(team, Connection, pk=connection_id)
+    detail = redirect("connection_detail", team_slug=team.slug, connection_id=connection.pk)
+    if connection.status == Status.DISCONNECTED:
+        messages.info(request, "This connection is already disconnected.")
+        return detail
+    if request.method == "POST":
+        outcome = connection_disconnect(connection=connection, actor=request.user, request=request)
+        name = connection.workspace_name or connection.external_id
+        if outcome.ok:
+            messages.success(request, f"Disconnected {name}. {outcome.detail}")
+        else:
+            messages.warning(
+                request,
+                f"Disconnected {name} and wiped its token here, but revoking it at the "
+                f"provider failed: {outcome.detail} Remove the app from the workspace in "
+                "the provider's settings to be sure.",
+            )
+        return detail
+    return render(request, "connectors/connection_disconnect.html",
+                  {"team": team, "connection": connection})  # fmt: skip
