@@ -6,6 +6,7 @@ import factory
 
 from connectors.models import App, Connection
 from tests.factories import TeamFactory
+from tests.support.leaks import register_test_secret
 
 
 class AppFactory(factory.django.DjangoModelFactory):
@@ -19,7 +20,9 @@ class AppFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Support app {n}")
     region = "us"
     client_id = factory.Sequence(lambda n: f"client-id-{n:04d}-0000-aaaa")
-    client_secret = factory.Sequence(lambda n: f"factory-client-secret-{n:06d}")
+    client_secret = factory.Sequence(
+        lambda n: register_test_secret(f"factory-client-secret-{n:06d}")
+    )
 
 
 class ConnectionFactory(factory.django.DjangoModelFactory):
@@ -34,5 +37,5 @@ class ConnectionFactory(factory.django.DjangoModelFactory):
     external_id = factory.Sequence(lambda n: f"ws{n:06d}")
     workspace_name = factory.Sequence(lambda n: f"Workspace {n}")
     region = "us"
-    access_token = factory.Sequence(lambda n: f"factory-access-token-{n:08d}")
+    access_token = factory.Sequence(lambda n: register_test_secret(f"factory-access-token-{n:08d}"))
     status = "healthy"
