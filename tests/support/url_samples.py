@@ -52,3 +52,12 @@ def _app(team: Team) -> object:
 
     found = App.objects.filter(team=team).first()
     return (found or AppFactory(team=team)).public_id
+
+
+@sample("connection_id")
+def _connection(team: Team) -> object:
+    from connectors.models import Connection
+    from tests.connect.factories import AppFactory, ConnectionFactory
+
+    found = Connection.objects.filter(team=team).first()
+    return (found or ConnectionFactory(app=AppFactory(team=team))).pk
