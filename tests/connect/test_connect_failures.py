@@ -42,7 +42,9 @@ def test_deny_shows_the_cancellation_page_with_try_again(
     assert_nothing_stored()
 
 
-def test_a_missing_state_is_refused(bob_client: Client, app: App, fake_intercom: FakeIntercom) -> None:
+def test_a_missing_state_is_refused(
+    bob_client: Client, app: App, fake_intercom: FakeIntercom
+) -> None:
     start(bob_client, app)
     page = bob_client.get(callback_url(app), {"code": "c"})
     assert page.status_code == 400
@@ -132,7 +134,11 @@ def test_a_refused_exchange_says_so_and_stores_nothing(
     ids=["me-401", "me-500", "me-nonsense", "me-not-an-object"],
 )
 def test_a_failing_or_nonsense_me_says_so_and_stores_nothing(
-    bob_client: Client, app: App, fake_intercom: FakeIntercom, answer: tuple[int, object], words: str
+    bob_client: Client,
+    app: App,
+    fake_intercom: FakeIntercom,
+    answer: tuple[int, object],
+    words: str,
 ) -> None:
     fake_intercom.me_answer = answer
     started = start(bob_client, app)
