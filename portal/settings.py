@@ -98,8 +98,8 @@ FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
 if not FIELD_ENCRYPTION_KEYS:
     if not DEBUG:
         _fail(
-            "FIELD_ENCRYPTION_KEYS is not set; generate one with "
-            "`uv run manage.py generate_encryption_key`"
+            "FIELD_ENCRYPTION_KEYS is not set; generate a key with "
+            "`DEBUG=true uv run manage.py generate_encryption_key`"
         )
 
     def _new_fernet_key() -> str:
