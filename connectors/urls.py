@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from connectors.views.app_urls import urlpatterns as app_urlpatterns
+from connectors.views.check_urls import urlpatterns as check_urlpatterns
 from connectors.views.connection_urls import urlpatterns as connection_urlpatterns
 
-urlpatterns = [*app_urlpatterns, *connection_urlpatterns]
+urlpatterns = [*app_urlpatterns, *connection_urlpatterns, *check_urlpatterns]

@@ -1,0 +1,77 @@
+""" "Check now" (team-scoped): /t/<team_slug>/connections/<id>/check/...
+
+POST queues one high-priority check and answers an htmx fragment that polls the status
+route until the check is recorded; then the fragment shows the result. No full reload.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path
+from django.utils import timezone
+
+from connectors.engine.checknow import BROKER_DOWN, check_now_done, check_now_request
+from connectors.models import Connection
+from portal.models import Team
+from portal.roles import Perm
+from portal.tenancy import team_object_or_404, team_view
+
+# Past this, polling stops and the fragment says the workers seem busy or down.
+GIVE_UP_AFTER = timedelta(seconds=60)
+
+
+def _fragment(
+    request: HttpRequest, team: Team, connection: Connection, *, message: str = ""
+) -> HttpResponse:
+    done = check_now_done(connection)
+    requested = connection.check_requested_at
+    stalled = not done and requested is not None and timezone.now() - requested > GIVE_UP_AFTER
+    context = {
+        "team": team,
+        "connection": connection,
+        "checking": not done and not stalled and not message,
+        "stalled": stalled,
+        "message": message,
+    }
+    return render(request, "connectors/_check_now_status.html", context)
+
+
+@team_view(Perm.CONNECTIONS_CONNECT)
+def connection_check_now(request: HttpRequest, connection_id: int, team: Team) -> HttpResponse:
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    connection = team_object_or_404(team, Connection, pk=connection_id)
+    from connectors.tasks import enqueue_check_now
+
+    asked = check_now_request(connection=connection, enqueue=enqueue_check_now)
+    message = BROKER_DOWN if asked.state == "broker_down" else ""
+    if not request.headers.get("HX-Request"):
+        # Without htmx (no JS): back to the page, which shows the status as it stands.
+        return redirect("connection_detail", team_slug=team.slug, connection_id=connection.pk)
+    response = _fragment(request, team, connection, message=message)
+    if asked.state == "broker_down":
+        response.status_code = 200  # htmx swaps only 2xx answers; the text says what failed
+    return response
+
+
+@team_view
+def connection_check_status(request: HttpRequest, connection_id: int, team: Team) -> HttpResponse:
+    connection = team_object_or_404(team, Connection, pk=connection_id)
+    return _fragment(request, team, connection)
+
+
+urlpatterns: list[URLPattern] = [
+    path(
+        "connections/<int:connection_id>/check/",
+        connection_check_now,
+        name="connection_check_now",
+    ),
+    path(
+        "connections/<int:connection_id>/check/status/",
+        connection_check_status,
+        name="connection_check_status",
+    ),
+]
