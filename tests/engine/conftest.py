@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,11 +49,11 @@ class Linked:
         return self.connection
 
 
-def link(sandbox: Sandbox, team: Team, *, expiring: bool = False, interval: int = 60) -> Linked:
+def link(sb: Sandbox, team: Team, *, expiring: bool = False, interval: int = 60) -> Linked:
     sandbox_app: SandboxApp = SandboxAppFactory(
         expiring_tokens=expiring, token_lifetime_seconds=900
     )
-    body = sandbox.connect(sandbox_app)
+    body = sb.connect(sandbox_app)
     app = App.objects.create(
         team=team, provider="intercom", name="Sandbox", region="sandbox",
         client_id=sandbox_app.client_id,
@@ -69,11 +69,11 @@ def link(sandbox: Sandbox, team: Team, *, expiring: bool = False, interval: int 
         if body.get("expires_in") else None,
         next_check_at=timezone.now(),
     )  # fmt: skip
-    return Linked(sandbox, sandbox_app, app, connection, body["access_token"], body)
+    return Linked(sb, sandbox_app, app, connection, body["access_token"], body)
 
 
 @pytest.fixture
-def sandbox_at(settings: Any, sandbox: Sandbox) -> Sandbox:
+def sandbox_at(settings: Any, sandbox: Sandbox) -> Sandbox:  # noqa: F811
     settings.SANDBOX_BASE_URL = sandbox.base
     return sandbox
 
@@ -87,7 +87,7 @@ Retries = list[tuple[list[int], str, float]]
 
 
 @pytest.fixture
-def sweep() -> Iterator[Callable[..., BatchReport]]:
+def sweep() -> Callable[..., BatchReport]:
     """Make every active connection due now, claim and check them like the workers would.
 
     Confirming retries are run at once (their countdown is the scheduler's business).
@@ -100,10 +100,13 @@ def sweep() -> Iterator[Callable[..., BatchReport]]:
             )
         claim = connections_claim_due(limit=500)
         retries: Retries = []
-        report = batch_run(ids=claim.ids, lease_token=claim.lease_token,
-                           retry=lambda ids, tok, delay: retries.append((ids, tok, delay)))  # fmt: skip
+        report = batch_run(
+            ids=claim.ids,
+            lease_token=claim.lease_token,
+            retry=lambda ids, tok, delay: retries.append((ids, tok, delay)),
+        )
         for ids, token, _delay in retries:
             report = batch_run(ids=ids, lease_token=token, trigger="confirm")
         return report
 
-    yield run
+    return run

@@ -26,8 +26,10 @@ def test_a_healthy_token_is_checked_and_marked_healthy(linked: Linked, sweep: Sw
     assert report.checked == 1
     connection = linked.reload()
     assert connection.status == "healthy"
-    assert connection.next_check_at is not None and connection.next_check_at > timezone.now()
-    assert connection.lease_token == "" and connection.claimed_until is None
+    assert connection.next_check_at is not None
+    assert connection.next_check_at > timezone.now()
+    assert connection.lease_token == ""
+    assert connection.claimed_until is None
     check = Check.objects.get(connection=connection)
     assert (check.outcome, check.http_status) == ("ok", 200)
 
