@@ -147,3 +147,13 @@ def test_the_uninstall_hook_is_rate_limited(client: Client, app: App) -> None:
     ]
     assert answers[:30] == [200] * 30
     assert answers[-1] == 429
+
+
+def test_the_app_page_offers_connect_add_by_token_and_the_uninstall_url(
+    bob_client: Client, app: App
+) -> None:
+    text = bob_client.get(f"/t/{app.team.slug}/apps/{app.public_id}/").content.decode()
+    assert f'action="/t/{app.team.slug}/apps/{app.public_id}/connect/"' in text
+    assert "Connect workspace" in text
+    assert "Add by access token" in text
+    assert f"http://testserver/hooks/intercom/{app.public_id}/uninstall" in text
