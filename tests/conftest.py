@@ -9,6 +9,13 @@ from portal.models import Team, User
 from portal.roles import Role
 from tests.factories import MembershipFactory, TeamFactory, UserFactory
 
+pytest_plugins = ["tests.support.leaks"]
+
+
+@pytest.fixture(autouse=True)
+def _no_secret_leaks(leak_guard: object) -> None:
+    """Every test fails if a registered test secret reaches a response or a log record."""
+
 
 @pytest.fixture(autouse=True)
 def _media_and_email(settings: object) -> None:
