@@ -80,11 +80,11 @@ def test_each_action_at_each_role(
         assert Team.objects.get(pk=team.pk).name == "Alice & Co"
 
 
-def test_the_matrix_in_the_docs_matches_the_code() -> None:
-    table = (Path(__file__).parents[2] / "docs" / "permissions.md").read_text()
+def test_the_matrix_in_the_readme_matches_the_code() -> None:
+    table = (Path(__file__).parents[2] / "README.md").read_text()
     for perm in Perm:
         row = next((line for line in table.splitlines() if f"`{perm.value}`" in line), None)
-        assert row is not None, f"docs/permissions.md has no row for {perm.value}"
+        assert row is not None, f"README.md has no row for {perm.value}"
         cells = [cell.strip() for cell in row.strip("|").split("|")][-4:]
         marks = dict(zip(["owner", "admin", "member", "viewer"], cells, strict=True))
         for role in Role:
