@@ -89,6 +89,7 @@ class Call:
     purpose: str
     max_body_bytes: int
     secrets: list[str]
+    content: bytes | None = None  # a raw body sent as is (e.g. a signed webhook payload)
 
     def __repr__(self) -> str:
         # Headers, bodies and secrets stay out, even from a traceback's locals.
@@ -107,6 +108,7 @@ def prepare_call(
     retry_safe: bool | None,
     purpose: str,
     max_body_bytes: int,
+    content: bytes | None = None,
 ) -> Call:
     if not isinstance(timeout, Timeout):
         raise TypeError("timeout must be a connectors.http.Timeout; no call goes without one")
@@ -140,6 +142,7 @@ def prepare_call(
         purpose=purpose,
         max_body_bytes=max_body_bytes,
         secrets=[s for s in secrets if s],
+        content=content,
     )
 
 

@@ -33,6 +33,7 @@ def _build(client: httpx.Client | httpx.AsyncClient, call: Call) -> httpx.Reques
         headers=call.headers,
         data=call.data,
         json=call.json,
+        content=call.content,
         timeout=call.timeout.for_httpx(),
     )
 
@@ -85,6 +86,7 @@ def http_request(
     retry_safe: bool | None = None,
     purpose: str = "default",
     max_body_bytes: int = MAX_BODY_BYTES,
+    content: bytes | None = None,
 ) -> HttpResult:
     """Send one request through the pooled client for `purpose`; never raises httpx errors.
 
@@ -94,7 +96,7 @@ def http_request(
     """
     call = prepare_call(
         method, url, headers=headers, bearer=bearer, data=data, json=json, timeout=timeout,
-        retry_safe=retry_safe, purpose=purpose, max_body_bytes=max_body_bytes,
+        retry_safe=retry_safe, purpose=purpose, max_body_bytes=max_body_bytes, content=content,
     )  # fmt: skip
     started = time.monotonic()
     deadline = started + timeout.total
