@@ -1,0 +1,1 @@
+"""Dashboards: the operators' /ops/ pages, server-rendered charts, /metrics and demo data."""

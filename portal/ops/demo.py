@@ -1,0 +1,268 @@
+"""Demo data: two teams, demo users and ~60 connections with 30 days of history.
+
+Everything is generated from a fixed random seed, so a run reproduces the same fleet
+(shifted to "now"). Re-running replaces the demo teams' connections and history and
+leaves everything else alone.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from django.db import transaction
+from django.utils import timezone
+
+from connectors.engine.rollups import daily_rollup, fleet_rollup
+from connectors.health.outcomes import Outcome, Status
+from connectors.models import App, Check, Connection, FleetRollup, Transition
+from connectors.secrets import Secret
+from portal.models import Membership, Team, User
+from portal.roles import Role
+
+DEMO_PASSWORD = "demo-password-2026"
+DEMO_TEAMS = (("Demo Co", "demo", 50), ("Globex Support", "globex", 12))
+DEMO_USERS = (
+    ("owner@demo.example", Role.OWNER, False),
+    ("viewer@demo.example", Role.VIEWER, False),
+    ("ops@demo.example", None, True),
+)
+# How the 50 demo connections are spread over the states (the rest are healthy).
+MIX = [Status.DEGRADED] * 6 + [Status.FAILING] * 5 + [Status.REVOKED] * 5
+MIX += [Status.PENDING] * 3 + [Status.DISCONNECTED] * 3
+HISTORY_DAYS = 30
+RAW_DAYS = 2  # raw checks are kept this long by the engine; older history is rolled up
+NAMES = ["Acme", "Initech", "Umbrella", "Hooli", "Stark", "Wayne", "Wonka", "Tyrell",
+         "Cyberdyne", "Soylent", "Vandelay", "Pied Piper", "Oscorp", "Gringotts", "Aperture",
+         "Monarch"]  # fmt: skip
+KINDS = ["Support", "Sales", "Success", "Help desk", "EU desk", "Billing", "Onboarding"]
+REASONS = {
+    Status.HEALTHY: "",
+    Status.DEGRADED: "Intercom answered 403: the token lacks a permission or the plan allows "
+    "no API access. Ask the workspace admin to check the app's permissions.",
+    Status.FAILING: "Intercom did not answer in time, 3 checks in a row. It is retried with "
+    "backoff; nothing to do unless it lasts.",
+    Status.REVOKED: "Intercom says the token was revoked: reconnect the workspace.",
+    Status.PENDING: "Not checked yet: the first check is queued.",
+    Status.DISCONNECTED: "Disconnected by a team member.",
+}
+OUTCOME_OF = {
+    Status.HEALTHY: Outcome.OK,
+    Status.DEGRADED: Outcome.FORBIDDEN,
+    Status.FAILING: Outcome.TRANSIENT,
+    Status.REVOKED: Outcome.TOKEN_DEAD,
+}
+HTTP_OF = {Outcome.OK: 200, Outcome.FORBIDDEN: 403, Outcome.TOKEN_DEAD: 401}
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    teams: list[Team]
+    users: list[tuple[str, str]]  # (email, what they can do)
+    connections: int
+    checks: int
+    transitions: int
+
+
+Segment = tuple[datetime, Status]
+
+
+def _segments(
+    rng: random.Random, *, start: datetime, final: Status, now: datetime
+) -> list[Segment]:
+    """A believable status history: healthy with short episodes, ending in `final`."""
+    if final == Status.PENDING:
+        return [(start, Status.PENDING)]
+    segments: list[Segment] = [
+        (start, Status.PENDING),
+        (start + timedelta(minutes=1), Status.HEALTHY),
+    ]
+    final_since = now - timedelta(minutes=rng.randint(20, 5 * 24 * 60))
+    if final == Status.HEALTHY:
+        final_since = now  # no final change: stays healthy
+    moment = start + timedelta(hours=rng.randint(12, 96))
+    while moment + timedelta(hours=14) < final_since:
+        episode = rng.choice([Status.DEGRADED, Status.FAILING, Status.FAILING])
+        segments.append((moment, episode))
+        segments.append((moment + timedelta(minutes=rng.randint(20, 12 * 60)), Status.HEALTHY))
+        moment += timedelta(hours=rng.randint(48, 240))
+    if final != Status.HEALTHY:
+        segments.append((final_since, final))
+    return segments
+
+
+def _status_at(segments: list[Segment], moment: datetime) -> Status:
+    current = segments[0][1]
+    for at, status in segments:
+        if at > moment:
+            break
+        current = status
+    return current
+
+
+def _latency(rng: random.Random, status: Status) -> int | None:
+    if status == Status.FAILING:
+        return None if rng.random() < 0.7 else rng.randint(9000, 10000)
+    base = rng.lognormvariate(5.2, 0.35)  # ~180 ms median
+    return int(base * (2.5 if status == Status.DEGRADED else 1))
+
+
+def _secret(prefix: str) -> Any:
+    # The encrypted field takes a Secret; its stub type says str, hence Any.
+    return Secret(prefix + secrets.token_urlsafe(24))
+
+
+def _user(email: str, *, staff: bool) -> User:
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(email=email, password=DEMO_PASSWORD, is_staff=staff)
+    else:
+        user.set_password(DEMO_PASSWORD)
+        user.is_staff = staff
+        user.save(update_fields=["password", "is_staff"])
+    EmailAddress.objects.update_or_create(
+        user=user, email=email, defaults={"verified": True, "primary": True}
+    )
+    return user
+
+
+def _team_fleet(
+    team: Team, app: App, count: int, *, owner: User, now: datetime, rng: random.Random
+) -> tuple[list[Connection], dict[int, list[Segment]]]:
+    statuses = (MIX + [Status.HEALTHY] * count)[:count] if count >= len(MIX) else None
+    if statuses is None:
+        statuses = [rng.choice([Status.HEALTHY] * 6 + MIX[:: len(MIX) // 4]) for _ in range(count)]
+    rng.shuffle(statuses)
+    connections: list[Connection] = []
+    for index, final in enumerate(statuses):
+        age_days = rng.choice([HISTORY_DAYS] * 4 + [rng.randint(3, HISTORY_DAYS)])
+        connected = now - timedelta(days=age_days, minutes=rng.randint(0, 600))
+        if final == Status.PENDING:
+            connected = now - timedelta(minutes=rng.randint(1, 4))
+        name = f"{NAMES[(index + team.pk) % len(NAMES)]} {KINDS[index % len(KINDS)]}"
+        connections.append(
+            Connection(
+                team=team, app=app, provider=app.provider,
+                external_id=f"{team.slug[:4]}{index:04d}{rng.randrange(16**4):04x}",
+                workspace_name=name, region=rng.choice(["us", "us", "eu", "au"]),
+                admin_id=str(900000 + index), admin_name=f"Admin {index}",
+                admin_email=f"admin{index}@{team.slug}.example", connected_by=owner,
+                connected_at=connected, access_token=_secret("demo_"),
+                status=final,
+            )
+        )  # fmt: skip
+    return connections, {}
+
+
+def _history(
+    connection: Connection, segments: list[Segment], *, now: datetime, rng: random.Random
+) -> tuple[list[Check], list[Transition]]:
+    """Checks (hourly, then every 15 minutes for the last two days) and transitions."""
+    assert connection.connected_at is not None
+    final = segments[-1][1]
+    end = segments[-1][0] if final == Status.DISCONNECTED else now
+    checks: list[Check] = []
+    moment = connection.connected_at + timedelta(minutes=1)
+    while moment < end and final != Status.PENDING:
+        status = _status_at(segments, moment)
+        outcome = OUTCOME_OF.get(status, Outcome.OK)
+        checks.append(
+            Check(
+                connection=connection, checked_at=moment, outcome=outcome, status_after=status,
+                http_status=HTTP_OF.get(outcome), latency_ms=_latency(rng, status),
+                detail="" if outcome == Outcome.OK else REASONS[status][:120],
+            )
+        )  # fmt: skip
+        recent = now - moment < timedelta(days=RAW_DAYS)
+        moment += timedelta(minutes=15 if recent else 60, seconds=rng.randint(0, 30))
+    transitions = [
+        Transition(
+            connection=connection, team_id=connection.team_id, at=at, from_status=before,
+            to_status=after, reason=REASONS[after] or "Recovered: 2 good checks in a row.",
+        )
+        for (_, before), (at, after) in itertools.pairwise(segments)
+    ]  # fmt: skip
+    since, status = segments[-1]
+    connection.status_since = since
+    connection.status_reason = REASONS[status]
+    if checks:
+        last = checks[-1]
+        connection.last_checked_at = last.checked_at
+        connection.last_outcome = last.outcome
+        connection.last_latency_ms = last.latency_ms
+        connection.consecutive_failures = 3 if status == Status.FAILING else 0
+    if status == Status.DISCONNECTED:
+        connection.disconnected_at = since
+    elif status != Status.REVOKED:
+        # A few checks run late, so the check-lag figures have something to show.
+        late = rng.random() < 0.1
+        connection.next_check_at = now + timedelta(seconds=rng.randint(-240, -30) if late
+                                                   else rng.randint(30, 600))  # fmt: skip
+    return checks, transitions
+
+
+@transaction.atomic
+def demo_seed(*, now: datetime | None = None) -> DemoResult:
+    """Create or replace the demo teams, users, apps, connections and history."""
+    now = now or timezone.now()
+    rng = random.Random(2026)  # fixed: the same demo every time
+    owner, viewer, ops = (_user(email, staff=staff) for email, _, staff in DEMO_USERS)
+    teams: list[Team] = []
+    all_checks: list[Check] = []
+    all_transitions: list[Transition] = []
+    connections_made = 0
+    for name, slug, count in DEMO_TEAMS:
+        team, _ = Team.objects.update_or_create(slug=slug, defaults={"name": name})
+        teams.append(team)
+        for user, role in ((owner, Role.OWNER), (viewer, Role.VIEWER)):
+            Membership.objects.update_or_create(team=team, user=user, defaults={"role": role})
+        # Replacing (not merging) keeps the demo identical however often it runs.
+        Connection.objects.filter(team=team).delete()
+        FleetRollup.objects.filter(team=team).delete()
+        app, _ = App.objects.update_or_create(
+            team=team, provider="intercom", client_id=f"demo-{slug}-client",
+            defaults={"name": f"{name} support app",
+                      "region": "sandbox" if slug == "demo" else "eu",
+                      "client_secret": _secret("demo-secret-"),
+                      "created_by": owner},
+        )  # fmt: skip
+        connections, _ = _team_fleet(team, app, count, owner=owner, now=now, rng=rng)
+        Connection.objects.bulk_create(connections, batch_size=500)
+        for connection in connections:
+            assert connection.connected_at is not None
+            segments = _segments(
+                rng, start=connection.connected_at, final=Status(connection.status), now=now
+            )
+            checks, transitions = _history(connection, segments, now=now, rng=rng)
+            all_checks += checks
+            all_transitions += transitions
+        Connection.objects.bulk_update(
+            connections,
+            ["status_since", "status_reason", "last_checked_at", "last_outcome", "last_latency_ms",
+             "consecutive_failures", "disconnected_at", "next_check_at"],
+            batch_size=500,
+        )  # fmt: skip
+        connections_made += len(connections)
+    Check.objects.bulk_create(all_checks, batch_size=2000)
+    Transition.objects.bulk_create(all_transitions, batch_size=2000)
+    # Roll up as the engine would, then drop raw checks past the engine's raw window.
+    today = now.astimezone(UTC).date()
+    for days_ago in range(HISTORY_DAYS + 1):
+        daily_rollup(day=today - timedelta(days=days_ago))
+    fleet_rollup(since=now - timedelta(days=1), until=now)
+    team_ids = [t.pk for t in teams]
+    Check.objects.filter(
+        connection__team_id__in=team_ids, checked_at__lt=now - timedelta(days=RAW_DAYS)
+    ).delete()
+    kept = Check.objects.filter(connection__team_id__in=team_ids).count()
+    users = [
+        (owner.email, "owner of both demo teams"),
+        (viewer.email, "viewer: sees the team pages, no action buttons"),
+        (ops.email, "Django staff: sees /ops/"),
+    ]
+    return DemoResult(teams, users, connections_made, kept, len(all_transitions))
