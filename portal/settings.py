@@ -147,6 +147,8 @@ INSTALLED_APPS = [
     "connectors",
     "connectors.providers.intercom",
     "connectors.providers.intercom.sandbox",
+    "connectors.notify",
+    "connectors.api",
 ]
 
 MIDDLEWARE = [
@@ -278,6 +280,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     },
     "rollup-fleet": {"task": "connectors.rollup_fleet", "schedule": 300.0},
     "prune-history": {"task": "connectors.prune_history", "schedule": crontab(hour=3, minute=17)},
+    # Notifications (connectors/notify/tasks.py): missed events, due retries, summaries.
+    "notify-sweep": {"task": "notify.sweep", "schedule": 30.0, "options": {"expires": 60}},
 }
 # "Check now" goes to its own queue, so it never waits behind scheduled batches.
 CELERY_TASK_ROUTES = {"connectors.check_now": {"queue": "priority"}}
@@ -379,6 +383,10 @@ SILENCED_SYSTEM_CHECKS: list[str] = []
 SANDBOX_ENABLED = env_bool("SANDBOX_ENABLED", DEBUG)
 SANDBOX_BASE_URL = env_str("SANDBOX_BASE_URL", f"{SITE_URL}/sandbox/intercom").rstrip("/")
 METRICS_TOKEN = env_str("METRICS_TOKEN")
+# Webhook URLs on loopback/private/link-local addresses: refused in production (SSRF).
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", DEBUG)
+# Requests per minute one API key may make.
+API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 120, minimum=1)
 PORTAL_NAME = env_str("PORTAL_NAME", "Connector Portal")
 
 # --- logging ---------------------------------------------------------------------

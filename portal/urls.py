@@ -34,6 +34,8 @@ team_urlpatterns = [
     ),
     path("audit/", audit.team_audit, name="team_audit"),
     path("", include("connectors.urls")),
+    path("notifications/", include("connectors.notify.urls")),
+    path("api-keys/", include("connectors.api.team_urls")),
 ]
 
 urlpatterns = [
@@ -46,6 +48,7 @@ urlpatterns = [
     path("t/<slug:team_slug>/", include(team_urlpatterns)),
     path("accounts/", include("allauth.urls")),
     path("hooks/", include("connectors.hook_urls")),
+    path("api/v1/", include("connectors.api.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,0 +1,1 @@
+"""Notifications: the outbox, email and signed webhooks (Django app label `notify`)."""
