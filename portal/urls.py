@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from portal.ops import urls as ops_urls
 from portal.views import audit, home, invitations, members, probes, teams
 
 # Every page of a team lives under /t/<team_slug>/. Other packages append their own
@@ -50,6 +51,8 @@ urlpatterns = [
     path("hooks/", include("connectors.hook_urls")),
     path("api/v1/", include("connectors.api.urls")),
     path("admin/", admin.site.urls),
+    path("ops/", include("portal.ops.urls")),
+    *ops_urls.metrics_urlpatterns,
 ]
 
 if settings.SANDBOX_ENABLED:

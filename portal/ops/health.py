@@ -1,0 +1,204 @@
+"""Per-connection and per-team health reads shared by team pages and /ops/ drill-down.
+
+`connection_health_context` feeds `templates/dashboards/_connection_health.html`;
+`team_tiles`, `team_connection_page` and `uptimes` feed the team overview. All of them
+use a fixed number of queries whatever the size of the team or of the history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q, QuerySet, Sum
+
+from connectors.health.outcomes import Outcome, Status
+from connectors.models import Check, CheckDaily, Connection, Transition
+from portal.models import Team
+from portal.ops import charts
+
+STATUSES = [s.value for s in Status]
+# A check counts as "up" when the token worked: rate limits and missing permissions are
+# not the token's fault. Dead tokens, transient errors and wrong workspaces are down.
+UP_OUTCOMES = (Outcome.OK, Outcome.FORBIDDEN, Outcome.RATE_LIMITED)
+CHECKS_PER_PAGE = 20
+CONNECTIONS_PER_PAGE = 50
+SORTS = {
+    "name": ("workspace_name", "id"),
+    "-name": ("-workspace_name", "-id"),
+    "status": ("status", "workspace_name", "id"),
+    "since": ("status_since", "id"),
+    "-since": ("-status_since", "-id"),
+    "checked": ("last_checked_at", "id"),
+    "-checked": ("-last_checked_at", "-id"),
+    "latency": ("last_latency_ms", "id"),
+    "-latency": ("-last_latency_ms", "-id"),
+}
+
+
+@dataclass(frozen=True)
+class TeamFilters:
+    status: str = ""
+    app: str = ""  # app public id
+    region: str = ""
+    q: str = ""
+    sort: str = "name"
+
+    @classmethod
+    def from_query(cls, query: Any) -> TeamFilters:
+        def get(name: str, limit: int = 100) -> str:
+            return str(query.get(name, "")).strip()[:limit]
+
+        status, sort = get("status"), get("sort")
+        return cls(
+            status=status if status in STATUSES else "",
+            app=get("app", 32),
+            region=get("region", 20),
+            q=get("q"),
+            sort=sort if sort in SORTS else "name",
+        )
+
+    def as_query(self) -> dict[str, str]:
+        return {k: v for k, v in self.__dict__.items() if v and not (k == "sort" and v == "name")}
+
+
+def team_tiles(team: Team) -> dict[str, int]:
+    """Connections of `team` by status (every status present, zeros included)."""
+    rows = Connection.objects.filter(team=team).order_by().values_list("status")
+    counts = dict(rows.annotate(n=Count("id")).values_list("status", "n"))
+    return {s: counts.get(s, 0) for s in STATUSES}
+
+
+def team_connections(team: Team, filters: TeamFilters) -> QuerySet[Connection]:
+    rows = Connection.objects.filter(team=team).select_related("app")
+    if filters.status:
+        rows = rows.filter(status=filters.status)
+    if filters.app:
+        rows = rows.filter(app__public_id=filters.app)
+    if filters.region:
+        rows = rows.filter(region=filters.region)
+    if filters.q:
+        rows = rows.filter(Q(workspace_name__icontains=filters.q) | Q(external_id=filters.q))
+    return rows.order_by(*SORTS[filters.sort])
+
+
+def team_connection_page(team: Team, filters: TeamFilters, page: str | None) -> Page[Connection]:
+    paginator = Paginator(team_connections(team, filters), CONNECTIONS_PER_PAGE)
+    return paginator.get_page(page)
+
+
+def uptimes(connection_ids: list[int], *, now: datetime) -> dict[int, dict[str, float | None]]:
+    """Uptime (share of "up" checks, in %) over 24 h (raw checks), 7 d and 30 d (daily
+    rollups), for a page of connections: two queries whatever the page size."""
+    up = Q(outcome__in=UP_OUTCOMES)
+    day = (
+        Check.objects.filter(connection_id__in=connection_ids, checked_at__gte=now - timedelta(1))
+        .order_by()
+        .values("connection_id")
+        .annotate(n=Count("id"), up=Count("id", filter=up))
+    )
+    since7, since30 = (now - timedelta(days=7)).date(), (now - timedelta(days=30)).date()
+    up_sum = Sum("ok") + Sum("forbidden") + Sum("rate_limited")
+    week = Q(day__gt=since7)
+    daily = (
+        CheckDaily.objects.filter(connection_id__in=connection_ids, day__gt=since30)
+        .order_by()
+        .values("connection_id")
+        .annotate(
+            n30=Sum("checks"),
+            up30=up_sum,
+            n7=Sum("checks", filter=week),
+            up7=Sum("ok", filter=week) + Sum("forbidden", filter=week)
+            + Sum("rate_limited", filter=week),
+        )
+    )  # fmt: skip
+
+    def pct(good: int | None, total: int | None) -> float | None:
+        return round(100 * (good or 0) / total, 2) if total else None
+
+    result: dict[int, dict[str, float | None]] = {
+        cid: {"d1": None, "d7": None, "d30": None} for cid in connection_ids
+    }
+    for row in day:
+        result[row["connection_id"]]["d1"] = pct(row["up"], row["n"])
+    for weekly in daily:
+        result[weekly["connection_id"]]["d7"] = pct(weekly["up7"], weekly["n7"])
+        result[weekly["connection_id"]]["d30"] = pct(weekly["up30"], weekly["n30"])
+    return result
+
+
+def _spans(connection: Connection, *, start: datetime, now: datetime) -> list[charts.Span]:
+    """Status spans over [start, now] from the transitions (one bounded query)."""
+    changes = list(
+        Transition.objects.filter(connection=connection, at__gte=start)
+        .order_by("at", "id")
+        .values_list("at", "from_status", "to_status")[:2000]
+    )
+    begin = max(start, connection.connected_at or connection.created_at)
+    current = changes[0][1] if changes else connection.status
+    spans: list[charts.Span] = []
+    moment = begin
+    for at, _, to_status in changes:
+        if at > moment:
+            spans.append(charts.Span(moment, at, current))
+        moment, current = max(at, moment), to_status
+    if now > moment:
+        spans.append(charts.Span(moment, now, current))
+    return spans
+
+
+def connection_health_context(
+    *, connection: Connection, now: datetime, checks_page: str | None = None
+) -> dict[str, Any]:
+    """Charts (timeline 30 d, latency 24 h and 7 d) and a page of recent checks."""
+    start30 = now - timedelta(days=30)
+    timeline = charts.timeline_chart(
+        spans=_spans(connection, start=start30, now=now),
+        start=start30,
+        end=now,
+        title="Status over the last 30 days",
+    )
+    recent = list(
+        Check.objects.filter(connection=connection, checked_at__gte=now - timedelta(days=1))
+        .order_by("checked_at")
+        .values_list("checked_at", "latency_ms")[:2000]
+    )
+    latency_day = charts.line_chart(
+        series=[charts.Series("latency", [(at, ms) for at, ms in recent])],
+        start=now - timedelta(days=1),
+        end=now,
+        title="Check latency over the last 24 hours (ms)",
+        unit=" ms",
+    )
+    days = list(
+        CheckDaily.objects.filter(connection=connection, day__gt=(now - timedelta(days=7)).date())
+        .order_by("day")
+        .values_list("day", "latency_p50_ms", "latency_p95_ms")
+    )
+    moments = [(datetime.combine(d, datetime.min.time(), tzinfo=now.tzinfo), a, b)
+               for d, a, b in days]  # fmt: skip
+    latency_week = charts.line_chart(
+        series=[
+            charts.Series("p50", [(m, a) for m, a, _ in moments], "chart-line"),
+            charts.Series("p95", [(m, b) for m, _, b in moments], "chart-line-alt"),
+        ],
+        start=now - timedelta(days=7),
+        end=now,
+        title="Daily check latency over the last 7 days (ms)",
+        unit=" ms",
+        time_format="%b %d",
+    )
+    checks = Paginator(
+        Check.objects.filter(connection=connection).order_by("-checked_at", "-id"),
+        CHECKS_PER_PAGE,
+    ).get_page(checks_page)
+    uptime = uptimes([connection.pk], now=now)[connection.pk]
+    return {
+        "health_timeline": timeline,
+        "health_latency_day": latency_day,
+        "health_latency_week": latency_week,
+        "health_checks": checks,
+        "health_uptime": uptime,
+    }
