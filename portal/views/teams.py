@@ -6,10 +6,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from connectors.models import App
 from portal.forms import TeamCreateForm, TeamSettingsForm
-from portal.models import Membership, Team, User
+from portal.models import Team, User
+from portal.ops import health
 from portal.reauth import reauth_required
 from portal.roles import Perm, role_allows
 from portal.services import teams as team_services
@@ -48,11 +51,27 @@ def team_create(request: HttpRequest) -> HttpResponse:
 
 @team_view
 def team_overview(request: HttpRequest, team: Team) -> HttpResponse:
-    members = Membership.objects.filter(team=team).select_related("user").order_by("user__email")
+    """Tiles by status, then the team's connections with uptime, filters and sorting."""
+    filters = health.TeamFilters.from_query(request.GET)
+    page = health.team_connection_page(team, filters, request.GET.get("page"))
+    rows = list(page.object_list)
+    uptime = health.uptimes([c.pk for c in rows], now=timezone.now())
+    role = _role(request)
     return render(
         request,
         "portal/team_overview.html",
-        {"team": team, "members": members, "membership": current_membership(request)},
+        {
+            "team": team,
+            "membership": current_membership(request),
+            "tiles": health.team_tiles(team),
+            "filters": filters,
+            "query": filters.as_query(),
+            "page": page,
+            "rows": [(c, uptime[c.pk]) for c in rows],
+            "apps": App.objects.filter(team=team).order_by("name").values_list("public_id", "name"),
+            "statuses": health.STATUSES,
+            "may_connect": role_allows(role, Perm.CONNECTIONS_CONNECT),
+        },
     )
 
 
