@@ -93,17 +93,23 @@ def delivery_attempt(*, delivery_id: int, force: bool = False) -> WebhookDeliver
         retry_safe=True, purpose="webhooks", max_body_bytes=64 * 1024,
     )  # fmt: skip
     excerpt = result.text_excerpt[:300]
-    if result.ok:
+    # A receiver's body is not ours to judge: any 2xx is a delivery, even if not JSON.
+    answered = result.status is not None and result.error_kind in {
+        None,
+        "invalid_json",
+        "too_large",
+    }
+    if answered and result.status is not None and 200 <= result.status < 300:
         WebhookEndpoint.objects.filter(pk=endpoint.pk).update(consecutive_failures=0)
         return _finish(delivery, now, state=DeliveryState.SUCCEEDED, status=result.status,
                        duration=result.elapsed_ms, excerpt=excerpt, error="")  # fmt: skip
-    if result.error_kind is not None:
-        error = f"No answer: {result.error_detail or result.error_kind}"[:300]
-    else:
+    if answered:
         error = f"The receiver answered HTTP {result.status}."
+    else:
+        error = f"No answer: {result.error_detail or result.error_kind}"[:300]
     return _record_failure(delivery, now, status=result.status, excerpt=excerpt,
                            duration=result.elapsed_ms, error=error,
-                           permanent=is_permanent(result.status))  # fmt: skip
+                           permanent=answered and is_permanent(result.status))  # fmt: skip
 
 
 def _finish(

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+import pytest
+from django.utils import timezone
+
+from connectors.models import Connection
+from connectors.notify.models import WebhookEndpoint
+from connectors.notify.outbox import notify_event
+from connectors.notify.signing import signing_secret_new
+from connectors.secrets import Secret
+from portal.models import Team
+from tests.connect.factories import AppFactory, ConnectionFactory
+from tests.notify.receiver import Receiver, run_receiver
+from tests.support.leaks import register_test_secret
+
+
+@pytest.fixture(autouse=True)
+def _local_receivers_allowed(settings: object) -> None:
+    # The receiver listens on 127.0.0.1; production refuses that (tested explicitly).
+    settings.WEBHOOK_ALLOW_PRIVATE = True  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    yield from run_receiver()
+
+
+@pytest.fixture
+def connection(team: Team) -> Connection:
+    return ConnectionFactory(app=AppFactory(team=team), workspace_name="Acme Support")
+
+
+@pytest.fixture
+def signing_secret() -> str:
+    return register_test_secret(signing_secret_new())
+
+
+@pytest.fixture
+def endpoint(team: Team, receiver: Receiver, signing_secret: str) -> WebhookEndpoint:
+    return WebhookEndpoint.objects.create(
+        team=team, url=receiver.url, signing_secret=Secret(signing_secret)
+    )
+
+
+def status_changed(
+    connection: Connection, old: str, new: str, *, at: datetime | None = None, reason: str = ""
+) -> object:
+    at = at or timezone.now()
+    return notify_event(
+        team=connection.team,
+        event_type="connection.status_changed",
+        connection=connection,
+        data={"from": old, "to": new, "reason": reason or f"{old} to {new}", "at": at},
+        at=at,
+    )
