@@ -1,0 +1,57 @@
+"""The compose file is the production shape the README describes, variable for variable."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+README = (REPO / "README.md").read_text()
+COMPOSE = yaml.safe_load((REPO / "docker" / "compose.yaml").read_text())
+ENV_EXAMPLE = (REPO / "docker" / ".env.example").read_text()
+SETTINGS = (REPO / "portal" / "settings.py").read_text()
+
+
+def _readme_variables() -> set[str]:
+    section = README.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    return set(re.findall(r"^\| `([A-Z_]+)` \|", section, flags=re.MULTILINE))
+
+
+def _settings_variables() -> set[str]:
+    return set(re.findall(r"env_(?:bool|int|str|list)\(\s*\"([A-Z_]+)\"", SETTINGS))
+
+
+def test_compose_has_the_production_services_from_one_image() -> None:
+    services = COMPOSE["services"]
+    assert {"postgres", "redis", "migrate", "web", "worker", "beat"} <= set(services)
+    images = {services[name]["image"] for name in ("migrate", "web", "worker", "beat")}
+    assert len(images) == 1
+    assert "celery" in services["worker"]["command"]
+    assert "beat" in services["beat"]["command"]
+    assert "migrate" in services["migrate"]["command"]
+
+
+def test_every_setting_is_in_the_readme_table_and_the_env_example() -> None:
+    documented = _readme_variables()
+    for name in _settings_variables():
+        assert name in documented, f"{name} is read by settings.py but missing from the README"
+        if name != "PORTAL_VAR_DIR":
+            assert re.search(rf"^#? ?{name}=", ENV_EXAMPLE, flags=re.MULTILINE), (
+                f"{name} is missing from docker/.env.example"
+            )
+
+
+def test_the_readme_names_the_compose_services_and_commands() -> None:
+    production = README.split("## Running in production", 1)[1].split("\n## ", 1)[0]
+    for service in ("postgres", "redis", "migrate", "web", "worker", "beat"):
+        assert f"`{service}`" in production
+    assert "docker compose -f docker/compose.yaml" in production
+
+
+def test_compose_passes_every_setting_to_the_portal_containers() -> None:
+    environment = COMPOSE["services"]["web"]["environment"]
+    # PORTAL_VAR_DIR is fixed by the image itself.
+    for name in _settings_variables() - {"PORTAL_VAR_DIR"}:
+        assert name in environment, f"{name} is not passed through docker/compose.yaml"
