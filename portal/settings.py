@@ -286,6 +286,21 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
 # "Check now" goes to its own queue, so it never waits behind scheduled batches.
 CELERY_TASK_ROUTES = {"connectors.check_now": {"queue": "priority"}}
 HEALTH_RATE_SHARE_PERCENT = env_int("HEALTH_RATE_SHARE_PERCENT", 10, minimum=1)
+# The engine's other knobs (defaults live in connectors/engine/config.py); set from the
+# environment only when present, so worker processes can run with test timings too.
+for _knob in (
+    "BATCH_SIZE", "CLAIM_CHUNK", "LEASE_SECONDS", "CONCURRENCY", "PER_HOST",
+    "REFRESH_AHEAD_SECONDS", "REFRESH_STALE_SECONDS", "CHECK_NOW_COALESCE_SECONDS",
+    "PROBE_CONNECT_TIMEOUT", "PROBE_READ_TIMEOUT", "PROBE_TOTAL_TIMEOUT",
+    "MIN_INTERVAL_SECONDS", "FAILING_AFTER", "RECOVER_AFTER", "CONFIRM_DELAY_SECONDS",
+    "BASE_BACKOFF_SECONDS",
+):  # fmt: skip
+    _raw = os.environ.get(f"HEALTH_{_knob}", "").strip()
+    if _raw:
+        try:
+            vars()[f"HEALTH_{_knob}"] = float(_raw)
+        except ValueError:
+            _fail(f"HEALTH_{_knob}={_raw!r} is not a number")
 
 # --- email -------------------------------------------------------------------
 
