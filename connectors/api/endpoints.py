@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import NinjaAPI
+from ninja import Status as Answer
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.params import functions as param
@@ -193,7 +194,7 @@ def _check_id(requested_at: datetime) -> str:
 def connection_check(
     request: HttpRequest,
     connection_id: int = param.Path(..., ge=1, le=MAX_ID),
-) -> tuple[int, CheckRequested]:
+) -> Answer[CheckRequested]:
     from connectors.engine.checknow import check_now_request
     from connectors.tasks import enqueue_check_now
 
@@ -213,7 +214,7 @@ def connection_check(
     check_id = _check_id(outcome.requested_at)
     poll = f"/api/v1/connections/{c.pk}/checks/{check_id}"
     state: Literal["queued", "coalesced"] = "queued" if outcome.state == "queued" else "coalesced"
-    return 202, CheckRequested(check_id=check_id, state=state, poll=poll)
+    return Answer(202, CheckRequested(check_id=check_id, state=state, poll=poll))
 
 
 @api.get(
