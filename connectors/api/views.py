@@ -48,8 +48,8 @@ def apikey_new(request: HttpRequest, team: Team) -> HttpResponse:
     return render(request, "api/key_new.html", {"team": team, "form": form})
 
 
-@require_POST
 @team_view(Perm.APIKEYS_MANAGE)
+@require_POST
 def apikey_revoke_view(request: HttpRequest, team: Team, api_key_id: int) -> HttpResponse:
     key = team_object_or_404(team, ApiKey, pk=api_key_id)
     apikey_revoke(key=key, actor=request.user, request=request)

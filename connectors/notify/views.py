@@ -88,8 +88,8 @@ def notify_endpoint_edit(request: HttpRequest, team: Team, endpoint_id: int) -> 
     )
 
 
-@require_POST
 @team_view(Perm.NOTIFICATIONS_MANAGE)
+@require_POST
 def notify_endpoint_delete(request: HttpRequest, team: Team, endpoint_id: int) -> HttpResponse:
     endpoint = team_object_or_404(team, WebhookEndpoint, pk=endpoint_id)
     services.endpoint_delete(endpoint=endpoint, actor=request.user, request=request)
@@ -97,8 +97,8 @@ def notify_endpoint_delete(request: HttpRequest, team: Team, endpoint_id: int) -
     return redirect("notify_settings", team_slug=team.slug)
 
 
-@require_POST
 @team_view(Perm.NOTIFICATIONS_MANAGE)
+@require_POST
 def notify_endpoint_test(request: HttpRequest, team: Team, endpoint_id: int) -> HttpResponse:
     endpoint = team_object_or_404(team, WebhookEndpoint, pk=endpoint_id)
     if not endpoint.enabled:

@@ -61,3 +61,23 @@ def _connection(team: Team) -> object:
 
     found = Connection.objects.filter(team=team).first()
     return (found or ConnectionFactory(app=AppFactory(team=team))).pk
+
+
+@sample("endpoint_id")
+def _webhook_endpoint(team: Team) -> object:
+    from connectors.notify.models import WebhookEndpoint
+    from connectors.secrets import Secret
+
+    return WebhookEndpoint.objects.create(
+        team=team, url="https://hooks.example.com/portal", signing_secret=Secret("whsec_sample")
+    ).pk
+
+
+@sample("api_key_id")
+def _api_key(team: Team) -> object:
+    from connectors.api.keys import apikey_create
+
+    key, _ = apikey_create(
+        team=team, name="sample", scopes=["read"], expires_at=None, actor=None, request=None
+    )
+    return key.pk
