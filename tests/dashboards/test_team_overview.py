@@ -1,0 +1,98 @@
+"""The team overview: tiles, the connections list with uptime, filters, sort, pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+
+from connectors.models import Connection
+from portal.models import Team, User
+from tests.connect.factories import AppFactory
+from tests.dashboards.fleet import fleet_build
+
+
+@pytest.mark.django_db
+def test_tiles_count_connections_by_status(alice_client: Client, team: Team) -> None:
+    fleet_build(team, 14)
+    page = alice_client.get("/t/alice-co/").content.decode()
+    assert 'data-status-count="healthy"><strong>4</strong>' in page
+    assert 'data-status-count="revoked"><strong>2</strong>' in page
+
+
+@pytest.mark.django_db
+def test_list_shows_uptime_over_24h_7d_and_30d(alice_client: Client, team: Team) -> None:
+    fleet_build(team, 1)  # 3 good checks today; 27 of 30 good in the daily rollups
+    page = alice_client.get("/t/alice-co/").content.decode()
+    assert "100.0% / 90.0% / 90.0%" in page
+
+
+@pytest.mark.django_db
+def test_filters_by_status_app_region_and_search(alice_client: Client, team: Team) -> None:
+    fleet_build(team, 14)
+    other = AppFactory(team=team, name="Other app")
+    fleet_build(team, 0, app=other)
+    Connection.objects.filter(external_id="alice-co-00001").update(app=other)
+    count = 'data-result-count="{}"'.format
+    assert count(2) in alice_client.get("/t/alice-co/?status=revoked").content.decode()
+    assert count(1) in alice_client.get(f"/t/alice-co/?app={other.public_id}").content.decode()
+    assert count(5) in alice_client.get("/t/alice-co/?region=eu").content.decode()
+    assert count(1) in alice_client.get("/t/alice-co/?q=alice-co-00003").content.decode()
+    assert count(10) in alice_client.get("/t/alice-co/?q=workspace 0000").content.decode()
+
+
+@pytest.mark.django_db
+def test_sorting_by_latency(alice_client: Client, team: Team) -> None:
+    fleet_build(team, 5)
+    page = alice_client.get("/t/alice-co/?sort=-latency").content.decode()
+    assert page.index("Workspace 00004") < page.index("Workspace 00000")
+
+
+@pytest.mark.django_db
+def test_pagination_splits_long_lists(alice_client: Client, team: Team) -> None:
+    fleet_build(team, 120)
+    page = alice_client.get("/t/alice-co/?page=3").content.decode()
+    assert "Page 3 of 3" in page
+    assert page.count('class="connection-row"') == 20
+
+
+@pytest.mark.django_db
+def test_viewer_sees_the_team_pages_without_action_buttons(
+    viewer: User, team: Team, client_for: Callable[[User], Client]
+) -> None:
+    made = fleet_build(team, 7)
+    client = client_for(viewer)
+    overview = client.get("/t/alice-co/").content.decode()
+    assert "Workspace 00004" in overview
+    assert "Reconnect" not in overview
+    detail = client.get(f"/t/alice-co/connections/{made[4].pk}/").content.decode()
+    assert "Reconnect" not in detail
+    assert "Disconnect" not in detail
+    assert "Check now" not in detail
+
+
+@pytest.mark.django_db
+def test_action_endpoints_refuse_viewers(
+    viewer: User, team: Team, client_for: Callable[[User], Client]
+) -> None:
+    connection = fleet_build(team, 5)[4]
+    client = client_for(viewer)
+    assert connection.app is not None
+    base = "/t/alice-co"
+    assert client.post(f"{base}/apps/{connection.app.public_id}/connect/").status_code == 403
+    assert client.post(f"{base}/connections/{connection.pk}/check/").status_code == 403
+    assert client.post(f"{base}/connections/{connection.pk}/disconnect/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_members_get_a_reconnect_button_on_revoked_rows(alice_client: Client, team: Team) -> None:
+    fleet_build(team, 14)
+    page = alice_client.get("/t/alice-co/").content.decode()
+    assert page.count("Reconnect</button>") == 2
+
+
+@pytest.mark.django_db
+def test_empty_team_is_told_how_to_start(alice_client: Client, team: Team) -> None:
+    page = alice_client.get("/t/alice-co/").content.decode()
+    assert "No workspaces connected yet" in page
