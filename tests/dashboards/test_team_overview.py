@@ -96,3 +96,16 @@ def test_members_get_a_reconnect_button_on_revoked_rows(alice_client: Client, te
 def test_empty_team_is_told_how_to_start(alice_client: Client, team: Team) -> None:
     page = alice_client.get("/t/alice-co/").content.decode()
     assert "No workspaces connected yet" in page
+
+
+@pytest.mark.django_db
+def test_connection_page_shows_health_history_with_paged_checks(
+    alice_client: Client, team: Team
+) -> None:
+    connection = fleet_build(team, 1)[0]
+    page = alice_client.get(f"/t/alice-co/connections/{connection.pk}/").content.decode()
+    assert "Status over the last 30 days" in page
+    assert "Check latency over the last 24 hours" in page
+    assert "Daily check latency over the last 7 days" in page
+    assert page.count('class="health-check-row"') == 3
+    assert "100.0" in page  # uptime over 24 h
