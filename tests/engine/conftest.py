@@ -17,6 +17,7 @@ from connectors.secrets import Secret
 from portal.models import Team
 from tests.sandbox.conftest import Sandbox, sandbox  # noqa: F401 - the fixture
 from tests.sandbox.factories import SandboxAppFactory
+from tests.support.workers import workers  # noqa: F401 - the fixture
 
 
 @pytest.fixture(autouse=True)
