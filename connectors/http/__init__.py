@@ -27,6 +27,7 @@ from connectors.http.clients import (
     set_default_headers,
     user_agent,
 )
+from connectors.http.lean import async_http_get
 from connectors.http.send import async_http_request, http_request
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "ErrorKind",
     "HttpResult",
     "Timeout",
+    "async_http_get",
     "async_http_request",
     "close_clients",
     "get_client",

@@ -8,10 +8,13 @@ import os
 import threading
 import tomllib
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from django.conf import settings
+
+if TYPE_CHECKING:
+    from connectors.http.lean import LeanPool
 
 _default_headers: dict[str, dict[str, str]] = {}
 _clients: dict[str, httpx.Client] = {}
@@ -82,14 +85,33 @@ class AsyncHttp:
             raise ValueError("max_connections and per_host must be at least 1")
         self.purpose = purpose
         self.per_host = per_host
-        self.client = httpx.AsyncClient(
-            limits=httpx.Limits(
-                max_connections=max_connections,
-                max_keepalive_connections=min(max_connections, per_host * 4),
-            ),
-            **_client_options(),
-        )
+        self.max_connections = max_connections
         self._host_slots: dict[str, asyncio.Semaphore] = {}
+        # Both made on first use: an httpx client builds a TLS context (tens of ms of
+        # CPU), which a batch whose probes all take the lean path never needs.
+        self._client: httpx.AsyncClient | None = None
+        self._lean: LeanPool | None = None
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(
+                limits=httpx.Limits(
+                    max_connections=self.max_connections,
+                    max_keepalive_connections=min(self.max_connections, self.per_host * 4),
+                ),
+                **_client_options(),
+            )
+        return self._client
+
+    @property
+    def lean(self) -> LeanPool:
+        """The lean keep-alive pool (see `connectors.http.lean`), made on first use."""
+        if self._lean is None:
+            from connectors.http.lean import LeanPool  # lean imports this module
+
+            self._lean = LeanPool(max_connections=self.max_connections)
+        return self._lean
 
     def slots_for(self, host: str) -> asyncio.Semaphore:
         if host not in self._host_slots:
@@ -97,7 +119,10 @@ class AsyncHttp:
         return self._host_slots[host]
 
     async def aclose(self) -> None:
-        await self.client.aclose()
+        if self._lean is not None:
+            await self._lean.aclose()
+        if self._client is not None:
+            await self._client.aclose()
 
     async def __aenter__(self) -> AsyncHttp:
         return self

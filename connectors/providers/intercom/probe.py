@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from connectors.engine.hooks import RefreshAnswer
 from connectors.health.outcomes import ProbeAnswer, redact
-from connectors.http import AsyncHttp, Timeout, async_http_request, http_request
+from connectors.http import AsyncHttp, Timeout, async_http_get, http_request
 from connectors.providers.base import Region
 from connectors.secrets import Secret
 
@@ -21,8 +21,9 @@ async def probe_me(
     client: AsyncHttp, region: Region, token: Secret, timeout: Timeout
 ) -> ProbeAnswer:
     """One `GET /me`, as a `ProbeAnswer` for `classify_me`."""
-    result = await async_http_request(
-        client, "GET", f"{region.api_base}/me", headers=HEADERS, bearer=token, timeout=timeout
+    # The lean keep-alive GET: a sweep makes thousands of these (connectors.http.lean).
+    result = await async_http_get(
+        client, f"{region.api_base}/me", headers=HEADERS, bearer=token, timeout=timeout
     )
     return ProbeAnswer(
         status=result.status,
