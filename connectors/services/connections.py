@@ -13,17 +13,11 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from connectors.engine.decide import decision_apply
+from connectors.engine.writes import results_write
 from connectors.health.outcomes import Classification, Outcome, Status, WorkspaceIdentity
-from connectors.health.states import (
-    DEFAULT_POLICY,
-    Decision,
-    HealthState,
-    Policy,
-    advance,
-    disconnect,
-    reset_after_reconnect,
-)
-from connectors.models import App, Check, Connection, Transition
+from connectors.health.states import Decision, HealthState, disconnect, reset_after_reconnect
+from connectors.models import App, Connection, Transition
 from connectors.providers.base import ProviderSpec, RevokeOutcome, provider_get
 from connectors.secrets import Secret
 from portal.models import Team
@@ -75,42 +69,23 @@ def connection_record_check(
     trigger: str,
     now: datetime,
     latency_ms: int | None = None,
-    policy: Policy = DEFAULT_POLICY,
 ) -> Decision:
-    """Apply one probe to one connection: the state machine, a Check, maybe a Transition."""
-    c = classification
-    decision = advance(_state_of(connection), c, policy=policy, now=now)
-    state = decision.state
-    Check.objects.create(
-        connection=connection, checked_at=now, outcome=c.outcome.value,
-        status_after=state.status.value, http_status=c.http_status, latency_ms=latency_ms,
-        rate_limit_remaining=c.rate_limit_remaining, rate_limit_limit=c.rate_limit_limit,
-        detail=c.detail[:200], trigger=trigger,
+    """Apply one probe to one connection: the state machine, a Check, maybe a Transition.
+
+    The engine's `decision_apply` and `results_write` do the work, so a first check on
+    connect follows the same rules (policy, jitter, redaction) as a scheduled one.
+    """
+    applied = decision_apply(
+        connection=connection, classification=classification, now=now,
+        latency_ms=latency_ms, trigger=trigger,
     )  # fmt: skip
-    if decision.transition is not None:
-        t = decision.transition
-        _transition_write(
-            connection, at=t.at, old=t.from_status.value, new=t.to_status.value, reason=t.reason
-        )
-        connection.status_reason = t.reason[:300]
-    connection.status = state.status.value
-    connection.status_since = state.status_since
-    connection.consecutive_failures = state.consecutive_failures
-    connection.consecutive_successes = state.consecutive_successes
-    connection.pending_confirmation = state.pending_confirmation
-    connection.last_outcome = c.outcome.value
-    connection.last_checked_at = now
-    connection.last_latency_ms = latency_ms
-    connection.last_error = "" if c.outcome is Outcome.OK else c.detail[:300]
-    connection.rate_limited_until = (
-        c.rate_limit_reset if c.outcome is Outcome.RATE_LIMITED else None
-    )
-    delay = decision.next_check_in
-    connection.next_check_at = now + delay if delay is not None else None
     connection.check_requested_at = None
-    connection.claimed_until = None
-    connection.save()
-    return decision
+    results_write(
+        connections=[connection], checks=[applied.check],
+        transitions=[applied.transition] if applied.transition else [],
+        lease_token=None, extra_fields=["check_requested_at"],
+    )  # fmt: skip
+    return applied.decision
 
 
 def connection_region_resolve(
