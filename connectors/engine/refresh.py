@@ -25,6 +25,7 @@ from connectors.engine.dispatch import ACTIVE
 from connectors.engine.hooks import hooks_for
 from connectors.health.outcomes import Status
 from connectors.models import Connection, Transition
+from connectors.notify.outbox import notify_transition
 
 logger = logging.getLogger("connectors.engine")
 
@@ -65,6 +66,8 @@ def _revoke(connection: Connection, reason: str, now: datetime) -> None:
         to_status=Status.REVOKED,
         reason=reason,
     )
+    notify_transition(connection=connection, from_status=connection.status,
+                      to_status=Status.REVOKED, reason=reason, at=now)  # fmt: skip
     connection.status = Status.REVOKED
     connection.status_since = now
     connection.status_reason = reason

@@ -12,6 +12,7 @@ from django.db.models import Field
 from connectors.engine.decide import CHECK_FIELDS
 from connectors.health.outcomes import Status
 from connectors.models import Check, Connection, Transition
+from connectors.notify.outbox import notify_transition
 
 
 def results_write(
@@ -50,6 +51,10 @@ def results_write(
         kept_transitions = [t for t in transitions if t.connection_id in held]
         if kept_transitions:
             Transition.objects.bulk_create(kept_transitions, batch_size=len(kept_transitions))
+            by_id = {c.pk: c for c in kept}
+            for t in kept_transitions:  # the outbox row commits with the transition
+                notify_transition(connection=by_id[t.connection_id], from_status=t.from_status,
+                                  to_status=t.to_status, reason=t.reason, at=t.at)  # fmt: skip
     return held
 
 

@@ -49,6 +49,8 @@ def _headline(event: OutboxEvent, name: str) -> str:
         if after == "healthy":
             return f"Recovered: {name} is healthy again (was {before})"
         return f"{name} is now {after} (was {before})"
+    if event.event_type == EventType.RECONNECTED and event.data.get("status") == "healthy":
+        return f"Recovered: {name} was reconnected and is healthy"
     template = _HEADLINES.get(EventType(event.event_type), "{name}: {type}")
     return template.format(
         name=name,

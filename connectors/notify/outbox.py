@@ -137,3 +137,22 @@ def event_payload(event: OutboxEvent) -> dict[str, Any]:
         "connection": conn,
         "data": event.data,
     }
+
+
+def notify_transition(
+    *, connection: Connection, from_status: str, to_status: str, reason: str, at: datetime
+) -> OutboxEvent | None:
+    """`connection.status_changed` for a written Transition; the first check's is skipped.
+
+    A change out of `pending` is the first check after a connect or reconnect, which the
+    connect event already announces, so it is not sent twice.
+    """
+    if from_status == to_status or from_status == "pending":
+        return None
+    return notify_event(
+        team=connection.team,
+        event_type=EventType.STATUS_CHANGED,
+        connection=connection,
+        data={"from": from_status, "to": to_status, "reason": reason, "at": at},
+        at=at,
+    )

@@ -18,6 +18,7 @@ from connectors.engine.writes import results_write
 from connectors.health.outcomes import Classification, Outcome, Status, WorkspaceIdentity
 from connectors.health.states import Decision, HealthState, disconnect, reset_after_reconnect
 from connectors.models import App, Connection, Transition
+from connectors.notify.outbox import notify_event, notify_transition
 from connectors.providers.base import ProviderSpec, RevokeOutcome, provider_get
 from connectors.secrets import Secret
 from portal.models import Team
@@ -54,12 +55,15 @@ def _state_of(connection: Connection) -> HealthState:
 
 
 def _transition_write(
-    connection: Connection, *, at: datetime, old: str, new: str, reason: str
+    connection: Connection, *, at: datetime, old: str, new: str, reason: str, notify: bool = True
 ) -> None:
     Transition.objects.create(
         connection=connection, team_id=connection.team_id, at=at,
         from_status=old, to_status=new, reason=reason[:300],
     )  # fmt: skip
+    if notify:
+        notify_transition(connection=connection, from_status=old, to_status=new, reason=reason,
+                          at=at)  # fmt: skip
 
 
 def connection_record_check(
@@ -147,7 +151,7 @@ def connection_connect(
             fresh = reset_after_reconnect(_state_of(connection), now)
             if fresh.status.value != old:
                 _transition_write(connection, at=now, old=old, new=fresh.status.value,
-                                  reason="Reconnected with a new token.")  # fmt: skip
+                                  reason="Reconnected with a new token.", notify=False)  # fmt: skip
             connection.status = fresh.status.value
             connection.status_since = fresh.status_since
             connection.consecutive_failures = 0
@@ -175,6 +179,12 @@ def connection_connect(
             target=connection, request=request,
             details={"workspace": identity.id_code, "workspace_name": identity.name,
                      "app": app.public_id, "region": region, "status": connection.status},
+        )  # fmt: skip
+        notify_event(
+            team=team, connection=connection, at=now,
+            event_type="connection.reconnected" if reconnected else "connection.connected",
+            data={"status": connection.status, "reason": connection.status_reason, "at": now,
+                  "by": getattr(actor, "email", "")},
         )  # fmt: skip
     return ConnectResult(connection=connection, reconnected=reconnected, region_note=note)
 
@@ -234,7 +244,7 @@ def connection_disconnect(
         if decision.transition is not None:
             t = decision.transition
             _transition_write(locked, at=t.at, old=t.from_status.value, new=t.to_status.value,
-                              reason=t.reason)  # fmt: skip
+                              reason=t.reason, notify=False)  # fmt: skip
             locked.status_reason = reason
         locked.status = Status.DISCONNECTED.value
         locked.status_since = decision.state.status_since
@@ -252,6 +262,11 @@ def connection_disconnect(
             request=request,
             details={"workspace": locked.external_id, "revoked": outcome.ok,
                      "revoke_outcome": outcome.detail},
+        )  # fmt: skip
+        notify_event(
+            team=locked.team, connection=locked, event_type="connection.disconnected", at=now,
+            data={"from": decision.transition.from_status.value if decision.transition else "",
+                  "to": "disconnected", "reason": reason, "at": now},
         )  # fmt: skip
     connection.refresh_from_db()
     return outcome
