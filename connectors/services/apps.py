@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
 from connectors.health.outcomes import Status
-from connectors.models import App, AppKind, Connection, Transition
+from connectors.models import App, AppKind, Connection
 from connectors.secrets import Secret
+from connectors.services.connections import connection_disconnect
 from portal.models import Team, User
 from portal.services.audit import audit_log
 
@@ -164,50 +163,25 @@ def app_replace_secret(
     return app
 
 
-def connections_wipe_tokens(
-    *, connections: QuerySet[Connection], reason: str, now: datetime | None = None
-) -> int:
-    """Disconnect `connections`: wipe their tokens, keep their history; returns how many.
-
-    A stand-in for the OAuth engineer's `connection_disconnect`, which will also ask the
-    provider to revoke each token (best effort) before this wipe.
-    """
-    now = now or timezone.now()
-    rows = list(connections.select_for_update().exclude(status=Status.DISCONNECTED))
-    Transition.objects.bulk_create(
-        Transition(connection=c, team_id=c.team_id, at=now, from_status=c.status,
-                   to_status=Status.DISCONNECTED, reason=reason)
-        for c in rows
-    )  # fmt: skip
-    # Tokens go even from rows already disconnected: nothing secret outlives its app.
-    connections.update(
-        access_token=None,
-        refresh_token=None,
-        token_expires_at=None,
-        status=Status.DISCONNECTED,
-        status_reason=reason,
-        next_check_at=None,
-        claimed_until=None,
-        pending_confirmation=False,
-        updated_at=now,
-    )
-    Connection.objects.filter(pk__in=[c.pk for c in rows]).update(
-        status_since=now, disconnected_at=now
-    )
-    return len(rows)
-
-
 def app_delete(*, app: App, actor: User, request: HttpRequest | None = None) -> int:
     """Delete `app` and its secret, disconnecting its connections; returns how many."""
     team = app.team
     details = {**_audit_details(app), "client_id": app.client_id}
     target_id = str(app.pk)
+    reason = f"The app “{app.name}” was deleted."
+    # Each connection is disconnected the usual way (best-effort revoke at the provider,
+    # tokens wiped, transition, audit and notification), outside one big transaction
+    # because the revoke is a network call.
+    active = list(Connection.objects.filter(app=app).exclude(status=Status.DISCONNECTED))
+    for connection in active:
+        connection_disconnect(connection=connection, actor=actor, request=request, reason=reason)
     with transaction.atomic():
-        disconnected = connections_wipe_tokens(
-            connections=Connection.objects.filter(app=app),
-            reason=f"The app “{app.name}” was deleted.",
+        # Connections keep their row and history (their app becomes NULL); the secret goes,
+        # and so does any token a disconnected row might still hold.
+        Connection.objects.filter(app=app).update(
+            access_token=None, refresh_token=None, token_expires_at=None
         )
-        # Connections keep their row and history (their app becomes NULL); the secret goes.
+        disconnected = len(active)
         app.delete()
         audit_log(
             team=team, actor=actor, action="app.deleted", target_type="connectors.app",

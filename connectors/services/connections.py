@@ -232,14 +232,19 @@ def _rejection_message(spec: ProviderSpec, checked: Classification) -> str:
 
 
 def connection_disconnect(
-    *, connection: Connection, actor: Any, request: HttpRequest | None, now: datetime | None = None
+    *,
+    connection: Connection,
+    actor: Any,
+    request: HttpRequest | None,
+    now: datetime | None = None,
+    reason: str = "",
 ) -> RevokeOutcome:
     """Revoke the token at the provider (best effort), wipe it, and mark the connection."""
     now = now or timezone.now()
     outcome = _revoke(connection)
     with transaction.atomic():
         locked = Connection.objects.select_for_update().get(pk=connection.pk)
-        reason = "Disconnected by " + (getattr(actor, "email", "") or "the team") + "."
+        reason = reason or "Disconnected by " + (getattr(actor, "email", "") or "the team") + "."
         decision = disconnect(_state_of(locked), now=now, reason=reason)
         if decision.transition is not None:
             t = decision.transition

@@ -83,3 +83,23 @@ def test_a_member_cannot_delete(team: Team, bob_client: Client) -> None:
     assert bob_client.post(_url(app)).status_code == 403
     assert Connection.objects.count() == 0
     assert App.objects.filter(pk=app.pk).exists()
+
+
+def test_deleting_tells_the_team_about_each_disconnected_connection(
+    team: Team, alice_client: Client
+) -> None:
+    from connectors.notify.models import OutboxEvent
+
+    app = AppFactory(team=team, name="Doomed")
+    first = ConnectionFactory(app=app, status="healthy")
+    second = ConnectionFactory(app=app, status="failing")
+    ConnectionFactory(app=app, status="disconnected")
+    reauthenticate(alice_client)
+
+    alice_client.post(_url(app))
+
+    events = OutboxEvent.objects.filter(event_type="connection.disconnected")
+    assert sorted(e.connection_id for e in events) == sorted([first.pk, second.pk])
+    audited = AuditEvent.objects.filter(action="connection.disconnected")
+    assert sorted(int(e.target_id) for e in audited) == sorted([first.pk, second.pk])
+    assert all("Doomed" in e.details.get("reason", "Doomed") for e in audited)
