@@ -1,9 +1,12 @@
 """Refreshing expiring tokens ahead of expiry: one at a time per connection, never lost.
 
 1. A marker (`refresh_started_at`) is committed before the provider is called. A fresh
-   marker means another refresh is in flight, so this one makes no call.
-2. Under the row lock, the row is re-read: if someone else refreshed meanwhile, stop.
-3. The provider is called, and the rotated tokens are saved in that same transaction.
+   marker means another refresh is in flight, so this one makes no call: the marker,
+   not a lock held across the network call, is what makes refreshes one at a time.
+2. The row is re-read once the marker is ours: if someone else refreshed meanwhile, stop.
+3. The provider is called outside any transaction (on SQLite a write transaction locks
+   the whole database), then the row is locked, re-read, and the rotated tokens are
+   saved together with the cleared marker in one transaction.
 
 A marker older than `HEALTH_REFRESH_STALE_SECONDS` was left by an attempt that died,
 perhaps after the provider rotated the refresh token but before our commit. If the
@@ -22,7 +25,7 @@ from django.utils import timezone
 from connectors.engine import config
 from connectors.engine.batch import region_of
 from connectors.engine.dispatch import ACTIVE
-from connectors.engine.hooks import hooks_for
+from connectors.engine.hooks import RefreshAnswer, hooks_for
 from connectors.health.outcomes import Status
 from connectors.models import Connection, Transition
 from connectors.notify.outbox import notify_transition
@@ -82,41 +85,54 @@ def connection_refresh(*, connection_id: int, force: bool = False) -> str:
     claimed, died_before = _claim(connection_id, now)
     if not claimed:
         return "in_flight"
+    try:
+        snapshot = Connection.objects.select_related("app").get(pk=connection_id)
+        answer = _provider_answer(snapshot, now=now, force=force)
+    except BaseException:
+        Connection.objects.filter(pk=connection_id, refresh_started_at=now).update(
+            refresh_started_at=None
+        )
+        raise
     with transaction.atomic():
         connection = Connection.objects.select_for_update().get(pk=connection_id)
-        connection.app  # noqa: B018 - load the app inside the lock, alongside the row
-        fields = ["refresh_started_at"]
         connection.refresh_started_at = None
-        result = _refresh_locked(connection, now=now, force=force, died_before=died_before)
-        fields += [
-            "access_token", "refresh_token", "token_expires_at", "refresh_failures",
-            "refresh_after", "status", "status_since", "status_reason", "last_error",
-            "next_check_at", "pending_confirmation", "updated_at",
-        ]  # fmt: skip
-        connection.save(update_fields=fields)
+        result = (
+            _apply(connection, answer, now=now, died_before=died_before)
+            if isinstance(answer, RefreshAnswer)
+            else answer
+        )
+        connection.save(update_fields=[
+            "refresh_started_at", "access_token", "refresh_token", "token_expires_at",
+            "refresh_failures", "refresh_after", "status", "status_since", "status_reason",
+            "last_error", "next_check_at", "pending_confirmation", "updated_at",
+        ])  # fmt: skip
     logger.info("token refresh of connection %s: %s", connection_id, result)
     return result
 
 
-def _refresh_locked(
-    connection: Connection, *, now: datetime, force: bool, died_before: bool
-) -> str:
+def _provider_answer(connection: Connection, *, now: datetime, force: bool) -> RefreshAnswer | str:
+    """Ask the provider for fresh tokens, or say in one word why no call is needed."""
     if connection.status not in ACTIVE or not connection.refresh_token:
         return "skipped"
     expires = connection.token_expires_at
     if not force and expires is not None and expires > now + config.refresh_ahead():
-        return "not_due"  # someone refreshed while we waited for the lock
+        return "not_due"  # someone refreshed while we waited for the marker
     hooks = hooks_for(connection.provider)
     region = region_of(connection)
     app = connection.app
     if hooks is None or hooks.refresh is None or region is None or app is None:
         return "skipped"
-    answer = hooks.refresh(
+    return hooks.refresh(
         region=region,
         client_id=app.client_id,
         client_secret=app.client_secret,
         refresh_token=connection.refresh_token,
     )
+
+
+def _apply(
+    connection: Connection, answer: RefreshAnswer, *, now: datetime, died_before: bool
+) -> str:
     if answer.kind == "ok" and answer.access_token is not None:
         connection.access_token = answer.access_token
         if answer.refresh_token is not None:  # rotated: saved in this same transaction

@@ -16,16 +16,12 @@ from connectors.providers.intercom.sandbox.models import SandboxToken, TokenKind
 from portal.models import Team
 from tests.engine.conftest import Linked, link
 from tests.sandbox.conftest import Sandbox
-from tests.support.services import need_postgres
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
 def expiring(sandbox_at: Sandbox, team: Team) -> Linked:
-    # The refresh holds its row lock across the provider call. On SQLite that lock is the
-    # whole database, which the in-process sandbox must write to: it needs Postgres.
-    need_postgres()
     return link(sandbox_at, team, expiring=True)
 
 
