@@ -2,88 +2,60 @@
 
     uv run python bench/health_sweep.py --n 10000 --latency-ms 200 --concurrency 200
 
-Needs Postgres (database `portal_engine_bench`, created if missing) and Redis (db 6).
-See docs/engine.md.
+Needs Postgres (database `--db`, created if missing) and Redis (`BENCH_REDIS_URL`,
+default db 6). See docs/engine.md.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
+import contextlib
 import json
-import multiprocessing
 import os
+import socket
 import subprocess
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+PER_APP = 100  # connections per app: each app stays far inside its rate budget
 
 
-def me_body(id_code: str) -> bytes:
-    body = {
-        "type": "admin",
-        "id": "1",
-        "email": "a@b.c",
-        "name": "A",
-        "app": {"type": "app", "id_code": id_code, "name": "Bench", "region": "US"},
-    }
-    return json.dumps(body).encode()  # fmt: skip
-
-
-def fake_me(port: int, latency: float) -> None:
-    """A tiny keep-alive HTTP/1.1 server: every request gets /me's 200 after `latency`."""
-
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                if not head:
-                    break
-                # The token is "bench-<i>", the workspace "w<i>": every answer is a match.
-                auth = head.split(b"Bearer bench-", 1)[-1].split(b"\r\n", 1)[0].decode()
-                body = me_body(f"w{auth}")
-                await asyncio.sleep(latency)
-                writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                             b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)  # fmt: skip
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            writer.close()
-
-    async def main() -> None:
-        server = await asyncio.start_server(handle, "127.0.0.1", port, backlog=1024)
-        async with server:
-            await server.serve_forever()
-
-    asyncio.run(main())
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser()
+def parse() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--latency-ms", type=int, default=200)
-    parser.add_argument("--concurrency", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=200, help="probes in flight, all")
     parser.add_argument("--workers", type=int, default=2, help="worker processes")
+    parser.add_argument("--batch-size", type=int, default=400)
     parser.add_argument("--port", type=int, default=18765)
     parser.add_argument("--db", default="portal_engine_bench")
-    parser.add_argument("--history-sample", type=int, default=20)
-    args = parser.parse_args()
+    parser.add_argument("--history-sample", type=int, default=20, help="0: skip history")
+    return parser.parse_args()
 
-    os.environ.update({
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{args.db}",
-        "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6"),
-        "DJANGO_SETTINGS_MODULE": "portal.settings", "DEBUG": "true", "SANDBOX_ENABLED": "true",
-        "SANDBOX_BASE_URL": f"http://127.0.0.1:{args.port}",
-        "HEALTH_CONCURRENCY": str(max(1, args.concurrency // args.workers)),
-        "HEALTH_PER_HOST": str(max(1, args.concurrency // args.workers)),
-        "HEALTH_BATCH_SIZE": "200", "LOG_LEVEL": "WARNING",
-    })  # fmt: skip
+
+def configure(args: argparse.Namespace) -> None:
+    per_worker = str(max(1, args.concurrency // args.workers))
+    os.environ.update(
+        {
+            "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{args.db}",
+            "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6"),
+            "DJANGO_SETTINGS_MODULE": "portal.settings",
+            "DEBUG": "true",
+            "SANDBOX_ENABLED": "true",
+            "SANDBOX_BASE_URL": f"http://127.0.0.1:{args.port}",
+            "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
+            # Read by bench/worker.py into settings; the dispatcher reads them below.
+            "HEALTH_CONCURRENCY": per_worker,
+            "HEALTH_PER_HOST": per_worker,
+            "HEALTH_BATCH_SIZE": str(args.batch_size),
+        }
+    )
     import psycopg
 
     with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as c:
@@ -93,101 +65,167 @@ def main() -> None:
 
     django.setup()
     from django.conf import settings
-    from django.core.cache import cache
     from django.core.management import call_command
+
+    for name in ("HEALTH_CONCURRENCY", "HEALTH_PER_HOST", "HEALTH_BATCH_SIZE"):
+        setattr(settings, name, int(os.environ[name]))
+    call_command("migrate", verbosity=0)
+
+
+def seed(n: int, now: datetime) -> None:
+    """N healthy, due connections in apps of PER_APP, written with COPY."""
+    from django.core.cache import cache
     from django.db import connection
 
-    for name, value in (("HEALTH_CONCURRENCY", os.environ["HEALTH_CONCURRENCY"]),
-                        ("HEALTH_PER_HOST", os.environ["HEALTH_PER_HOST"])):  # fmt: skip
-        setattr(settings, name, int(value))
-    call_command("migrate", verbosity=0)
-    from connectors.engine.dispatch import due_checks_dispatch
-    from connectors.models import App, Check, Connection
+    from connectors.models import App, Connection
     from connectors.secrets import Secret
     from portal.models import Team
 
-    # --- seed ----------------------------------------------------------------------
     with connection.cursor() as cur:
-        cur.execute("TRUNCATE connectors_check, connectors_transition, connectors_checkdaily, "
-                    "connectors_fleetrollup, connectors_connection, connectors_app CASCADE")  # fmt: skip
+        cur.execute(
+            "TRUNCATE connectors_check, connectors_transition, connectors_checkdaily, "
+            "connectors_fleetrollup, connectors_connection, connectors_app CASCADE"
+        )
     cache.clear()
     team, _ = Team.objects.get_or_create(slug="bench", defaults={"name": "Bench"})
-    per_app = 100  # each app stays inside its 10% rate budget, like many teams' apps
-    apps = [App(team=team, provider="intercom", name=f"bench {i}", region="sandbox",
-                client_id=f"bench-{i}", check_interval_seconds=300)
-            for i in range((args.n + per_app - 1) // per_app)]  # fmt: skip
+    apps = [
+        App(team=team, provider="intercom", name=f"bench {i}", region="sandbox",
+            client_id=f"bench-{i}", check_interval_seconds=300)
+        for i in range((n + PER_APP - 1) // PER_APP)
+    ]  # fmt: skip
     App.objects.bulk_create(apps)
     field = Connection._meta.get_field("access_token")
-    now = datetime.now(UTC)
-    t0 = time.monotonic()
+    columns = (
+        "team_id, app_id, provider, external_id, workspace_name, region, access_token, "
+        "status, next_check_at, consecutive_failures, consecutive_successes, "
+        "pending_confirmation, refresh_failures, lease_token, status_reason, last_outcome, "
+        "last_error, admin_id, admin_name, admin_email, created_at, updated_at"
+    )
+    started = time.monotonic()
     with (
         connection.cursor() as cur,
-        cur.connection.cursor().copy(
-            "COPY connectors_connection (team_id, app_id, provider, external_id, workspace_name, "
-            "region, access_token, status, next_check_at, consecutive_failures, consecutive_successes,"
-            " pending_confirmation, refresh_failures, lease_token, status_reason, last_outcome, "
-            "last_error, admin_id, admin_name, admin_email, created_at, updated_at) FROM STDIN"
-        ) as copy,
+        cur.connection.cursor().copy(f"COPY connectors_connection ({columns}) FROM STDIN") as copy,
     ):
-        for i in range(args.n):
+        for i in range(n):
             token = field.get_db_prep_value(Secret(f"bench-{i}"), connection)
-            copy.write_row((team.pk, apps[i // per_app].pk, "intercom", f"w{i}", f"w{i}", "us",
+            copy.write_row((team.pk, apps[i // PER_APP].pk, "intercom", f"w{i}", f"w{i}", "us",
                             token, "healthy", now, 0, 0, False, 0, "", "", "", "", "", "", "",
                             now, now))  # fmt: skip
-    connection.commit() if not connection.get_autocommit() else None
-    print(f"seeded {args.n} connections with COPY in {time.monotonic() - t0:.1f} s")
+    print(f"seeded {n} connections with COPY in {time.monotonic() - started:.1f} s")
 
-    # --- sweep -----------------------------------------------------------------------
-    server = multiprocessing.Process(target=fake_me, args=(args.port, args.latency_ms / 1000))
-    server.start()
+
+def wait_for(check: Any, what: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"gave up waiting for {what}")
+        time.sleep(0.05)
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def cpu_seconds(processes: dict[int, Any]) -> float:
+    total = 0.0
+    for proc in processes.values():
+        with contextlib.suppress(Exception):  # a finished process has nothing more to add
+            times = proc.cpu_times()
+            total += times.user + times.system
+    return total
+
+
+def task_spans(out: Path, wall_start: float) -> list[str]:
+    """Per worker process: tasks, when they ran (s after dispatch), busy share, phases."""
+    lines = []
+    for path in sorted(out.glob("tasks.*")):
+        rows = [line.split(" ", 2) for line in path.read_text().splitlines()]
+        spans = [(float(a), float(b)) for a, b, _ in rows]
+        phases: dict[str, float] = {}
+        for _, _, text in rows:
+            for name, seconds in json.loads(text).items():
+                phases[name] = phases.get(name, 0.0) + seconds
+        first, last = spans[0][0] - wall_start, spans[-1][1] - wall_start
+        busy = sum(end - begin for begin, end in spans)
+        split = ", ".join(f"{k} {v:.2f}" for k, v in phases.items())
+        lines.append(f"  {len(spans)} tasks from {first:.2f} to {last:.2f} s, "
+                     f"busy {busy / max(last - first, 1e-9):.0%}; {split}")  # fmt: skip
+    return lines
+
+
+def sweep(args: argparse.Namespace) -> None:
+    import psutil
+    from django.db import connection
+
+    from connectors.engine.dispatch import due_checks_dispatch
+    from connectors.models import Check
+    from connectors.tasks import _enqueue_batch
+
+    server = subprocess.Popen(
+        [sys.executable, str(ROOT / "bench" / "fake_me.py"), "--port", str(args.port),
+         "--latency-ms", str(args.latency_ms)]
+    )  # fmt: skip
     out = Path(tempfile.mkdtemp(prefix="bench-"))
-    env = {**os.environ, "BENCH_OUT": str(out)}
     worker = subprocess.Popen(
         [sys.executable, str(ROOT / "bench" / "worker.py"), "worker", "--concurrency",
          str(args.workers), "-Q", "celery,priority", "--without-gossip", "--without-mingle",
-         "--loglevel", "WARNING", "--prefetch-multiplier", "1"],
-        env=env, cwd=str(ROOT),
+         "--without-heartbeat", "--loglevel", "WARNING", "--prefetch-multiplier", "1"],
+        env={**os.environ, "BENCH_OUT": str(out)}, cwd=str(ROOT),
     )  # fmt: skip
-    import psutil
+    try:
+        wait_for(lambda: port_open(args.port), "the fake /me server")
+        wait_for((out / "ready").exists, "the worker to start")
+        time.sleep(1)  # the pool's children finish booting: start-up is not sweep work
+        root = psutil.Process(worker.pid)
+        procs = {p.pid: p for p in [root, *root.children(recursive=True)]}
+        cpu0 = cpu_seconds(procs)
+        dispatch_queries = [0]
 
-    time.sleep(4)  # let the worker boot before timing
-    proc = psutil.Process(worker.pid)
-    children = proc.children(recursive=True)
-    cpu0 = sum(p.cpu_times().user + p.cpu_times().system for p in [proc, *children])
-    from connectors.tasks import _enqueue_batch
+        def counting(execute, sql, params, many, ctx):  # type: ignore[no-untyped-def]
+            dispatch_queries[0] += 1
+            return execute(sql, params, many, ctx)
 
-    dispatch_queries = [0]
-
-    def counting(execute, sql, params, many, ctx):  # type: ignore[no-untyped-def]
-        dispatch_queries[0] += 1
-        return execute(sql, params, many, ctx)
-
-    start = time.monotonic()
-    with connection.execute_wrapper(counting):
-        due_checks_dispatch(enqueue=_enqueue_batch, max_chunks=1000)
-    while Check.objects.count() < args.n and time.monotonic() - start < 600:
-        time.sleep(0.05)
-    sweep = time.monotonic() - start
-    cpu1 = sum(p.cpu_times().user + p.cpu_times().system for p in [proc, *children])
-    time.sleep(0.5)
-    worker_queries = sum(int(f.read_text()) for f in out.glob("queries.*"))
-    worker.terminate()
-    worker.wait(20)
-    server.terminate()
+        start, wall_start = time.monotonic(), time.time()
+        with connection.execute_wrapper(counting):
+            due_checks_dispatch(enqueue=_enqueue_batch, max_chunks=1000)
+        while Check.objects.count() < args.n and time.monotonic() - start < 600:
+            time.sleep(0.05)
+        elapsed = time.monotonic() - start
+        procs.update({p.pid: p for p in root.children(recursive=True)})
+        cpu1 = cpu_seconds(procs)
+        time.sleep(0.5)  # the last task's query count lands after its commit
+        worker_queries = sum(int(f.read_text()) for f in out.glob("queries.*"))
+        busy = task_spans(out, wall_start)
+    finally:
+        worker.terminate()
+        worker.wait(20)
+        server.terminate()
+        server.wait(5)
     checked = Check.objects.count()
     bound = args.n * (args.latency_ms / 1000) / args.concurrency
-    print(f"checks: {checked} of {args.n}")
-    print(f"sweep time: {sweep:.2f} s")
-    print(f"checks/s: {checked / sweep:.0f}")
+    queries = worker_queries + dispatch_queries[0]
+    per_worker = args.concurrency // args.workers
+    print(f"checks: {checked} of {args.n} ({args.workers} worker processes x {per_worker} "
+          f"probes in flight, batches of {args.batch_size})")  # fmt: skip
+    print(f"sweep time: {elapsed:.2f} s")
+    print(f"checks/s: {checked / elapsed:.0f}")
     print(f"worker CPU s per 1,000 checks: {(cpu1 - cpu0) / checked * 1000:.3f}")
-    print(f"SQL queries per check: {(worker_queries + dispatch_queries[0]) / checked:.4f} "
+    print(f"SQL queries per check: {queries / checked:.4f} "
           f"(worker {worker_queries}, dispatcher {dispatch_queries[0]})")  # fmt: skip
-    print(f"latency bound N*latency/concurrency: {bound:.2f} s; actual/bound: {sweep / bound:.2f}")
-    history(args.history_sample, now)
+    print("worker processes (seconds summed per phase):", *busy, sep="\n")
+    print(
+        f"latency bound N*latency/concurrency: {bound:.2f} s; actual/bound: {elapsed / bound:.2f}"
+    )
 
 
-def history(sample: int, now: datetime) -> None:
-    """90 days of checks every 5 minutes for `sample` connections, with nightly rollups."""
+def history(sample: int, n: int, now: datetime) -> None:
+    """90 days of checks every 5 minutes for `sample` connections, with nightly rollups.
+
+    Raw checks, daily rollups and transitions belong to one connection each, so they are
+    counted per sampled connection. Fleet rollups belong to a (provider, region, team)
+    bucket whatever its size; here the whole fleet of `n` shares one, so they are `n`'s.
+    """
     from django.db import connection
 
     from connectors.engine.rollups import fleet_rollup, nightly
@@ -214,19 +252,34 @@ def history(sample: int, now: datetime) -> None:
                     )
         fleet_rollup(since=start, until=start + timedelta(days=1) - timedelta(minutes=5))
         nightly(now=start + timedelta(days=1, hours=3))
+    tables = ["check", "checkdaily", "transition", "fleetrollup"]
+    sizes: dict[str, tuple[int, int]] = {}
     with connection.cursor() as cur:
-        cur.execute("VACUUM FULL connectors_check, connectors_checkdaily, connectors_fleetrollup, "
-                    "connectors_transition") if connection.get_autocommit() else None  # fmt: skip
-        sizes = {}
-        for table in ("connectors_check", "connectors_checkdaily", "connectors_fleetrollup",
-                      "connectors_transition"):  # fmt: skip
-            cur.execute(f"SELECT count(*), pg_total_relation_size('{table}') FROM {table}")
-            sizes[table] = cur.fetchone()
-    rows = sum(r for r, _ in sizes.values()) / len(ids)
-    size = sum(b for _, b in sizes.values()) / len(ids)
-    detail = ", ".join(f"{t.split('_')[1]} {r / len(ids):.0f}" for t, (r, _) in sizes.items())
+        for table in tables:
+            name = f"connectors_{table}"
+            if connection.get_autocommit():
+                cur.execute(f"VACUUM FULL {name}")
+            cur.execute(f"SELECT count(*), pg_total_relation_size('{name}') FROM {name}")
+            count, size = cur.fetchone()
+            sizes[table] = (count, size)
+    owners = {t: n if t == "fleetrollup" else len(ids) for t in tables}
+    per = {t: (r / owners[t], b / owners[t]) for t, (r, b) in sizes.items()}
+    rows = sum(r for r, _ in per.values())
+    size = sum(b for _, b in per.values())
+    detail = ", ".join(f"{t} {per[t][0]:.1f}" for t in tables)
     print(f"history per connection after 90 days at 5-minute checks: {rows:.0f} rows "
-          f"({detail}), {size / 1024:.0f} KiB incl. indexes")  # fmt: skip
+          f"({detail}; fleet rollups are {sizes['fleetrollup'][0]} rows per (provider, region, "
+          f"team), shared by {n}), {size / 1024:.0f} KiB incl. indexes")  # fmt: skip
+
+
+def main() -> None:
+    args = parse()
+    configure(args)
+    now = datetime.now(UTC)
+    seed(args.n, now)
+    sweep(args)
+    if args.history_sample:
+        history(args.history_sample, args.n, now)
 
 
 if __name__ == "__main__":

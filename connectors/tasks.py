@@ -46,7 +46,8 @@ def dispatch_due_checks() -> int:
 @shared_task(name="connectors.check_batch", ignore_result=True)
 def check_batch(ids: list[int], lease_token: str, trigger: str = "schedule") -> dict[str, Any]:
     report = batch_run(ids=ids, lease_token=lease_token, trigger=trigger, retry=_enqueue_retry)
-    return {"checked": report.checked, "deferred": report.deferred, "lost": report.lost}
+    return {"checked": report.checked, "deferred": report.deferred, "lost": report.lost,
+            "phases": report.phases}  # fmt: skip
 
 
 @shared_task(name="connectors.check_now", ignore_result=True)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import random
+import threading
 import time
 import uuid
 from collections import Counter
@@ -42,6 +44,13 @@ class BatchReport:
     outcomes: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
     results: dict[int, str] = field(default_factory=dict)  # connection id -> status after
+    phases: dict[str, float] = field(default_factory=dict)  # seconds: load, probe, write
+
+    def lap(self, phase: str, since: float) -> float:
+        """Record `phase` as the time since `since`; answer now, for the next phase."""
+        now = time.monotonic()
+        self.phases[phase] = round(now - since, 4)
+        return now
 
 
 def region_of(connection: Connection) -> Region | None:
@@ -60,13 +69,51 @@ def _unprobeable(reason: str) -> Classification:
     return Classification(outcome=Outcome.MISCONFIGURED, reason=reason, detail=reason)
 
 
+class _Prober(threading.local):
+    """This thread's event loop and pooled client, kept from batch to batch.
+
+    Keep-alive sockets (and TLS sessions) then outlive one batch: a worker making
+    thousands of probes a minute to one API host connects once, not once per batch.
+    """
+
+    loop: asyncio.AbstractEventLoop | None = None
+    client: http.AsyncHttp | None = None
+    limits: tuple[int, int] = (0, 0)
+
+    def run(
+        self, connections: Sequence[Connection], now: datetime
+    ) -> list[tuple[Classification, int | None]]:
+        if self.loop is None or self.loop.is_closed():
+            self.loop = asyncio.new_event_loop()
+            self.client = None
+        limits = (config.concurrency(), config.per_host())
+        if self.client is None or self.limits != limits:
+            if self.client is not None:
+                self.loop.run_until_complete(self.client.aclose())
+            self.client = http.make_async_client(
+                max_connections=limits[0], per_host=limits[1], purpose="health"
+            )
+            self.limits = limits
+        return self.loop.run_until_complete(_probe_all(self.client, connections, now))
+
+
+_prober = _Prober()
+
+
+def _forget_prober_after_fork() -> None:
+    # A forked worker must not share its parent's sockets or loop; it makes its own.
+    global _prober
+    _prober = _Prober()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_prober_after_fork)
+
+
 async def _probe_all(
-    connections: Sequence[Connection], now: datetime
+    client: http.AsyncHttp, connections: Sequence[Connection], now: datetime
 ) -> list[tuple[Classification, int | None]]:
     timeout = config.probe_timeout()
-    client = http.make_async_client(
-        max_connections=config.concurrency(), per_host=config.per_host(), purpose="health"
-    )
 
     async def one(connection: Connection) -> tuple[Classification, int | None]:
         hooks = hooks_for(connection.provider)
@@ -81,8 +128,7 @@ async def _probe_all(
         expected = connection.external_id or None
         return hooks.classify(answer, expected_workspace=expected, now=now), answer.elapsed_ms
 
-    async with client:
-        return list(await asyncio.gather(*(one(c) for c in connections)))
+    return list(await asyncio.gather(*(one(c) for c in connections)))
 
 
 def _defer(connection: Connection) -> None:
@@ -108,6 +154,7 @@ def batch_run(
     else:
         rows = rows.exclude(status=Status.DISCONNECTED)
     connections = list(rows)
+    lap = report.lap("load", started)
     report.claimed = len(connections)
     if not connections:
         report.lost = len(ids)
@@ -117,7 +164,8 @@ def batch_run(
     else:
         probe, deferred = list(connections), []  # a person asked: always answer them
     now = timezone.now()
-    answers = asyncio.run(_probe_all(probe, now)) if probe else []
+    answers = _prober.run(probe, now) if probe else []
+    lap = report.lap("probe", lap)
     applied: list[Applied] = []
     for connection, (classification, latency) in zip(probe, answers, strict=True):
         applied.append(
@@ -144,12 +192,14 @@ def batch_run(
             confirm_ids.append(connection.pk)
     checks: list[Check] = [a.check for a in applied]
     transitions: list[Transition] = [a.transition for a in applied if a.transition]
+    lap = report.lap("decide", lap)
     held = results_write(
         connections=[*probe, *deferred],
         checks=checks,
         transitions=transitions,
         lease_token=lease_token,
     )
+    report.lap("write", lap)
     confirm_ids = [pk for pk in confirm_ids if pk in held]
     if confirm_ids and retry is not None:
         retry(confirm_ids, confirm_token, delay)
@@ -160,12 +210,13 @@ def batch_run(
     report.seconds = time.monotonic() - started
     outcomes = " ".join(f"{k}={v}" for k, v in sorted(report.outcomes.items())) or "none"
     logger.info(
-        "health batch (%s): %d checked, %d deferred by rate budget, %d lost lease; %s; %.2f s",
+        "health batch (%s): %d checked, %d deferred by rate budget, %d lost lease; %s; %.2f s (%s)",
         trigger,
         report.checked,
         report.deferred,
         report.lost,
         outcomes,
         report.seconds,
+        ", ".join(f"{k} {v:.2f}" for k, v in report.phases.items()),
     )
     return report

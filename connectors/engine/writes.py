@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db import connection as db
 from django.db import transaction
-from django.db.models import Field
+from django.db.models import Field, Model
 
 from connectors.engine.decide import CHECK_FIELDS
 from connectors.health.outcomes import Status
@@ -25,29 +25,34 @@ def results_write(
 ) -> set[int]:
     """Save rows still held under `lease_token` (None: no lease to respect); answer their ids.
 
-    Four queries whatever the batch size: lock the held rows, one UPDATE for all of them
-    (`rows_update`), and one INSERT each for checks and transitions. A row whose lease
-    went to another claimant, or that was disconnected meanwhile, is left as the other
-    party wrote it.
+    At most four queries whatever the batch size. On Postgres: one UPDATE for every
+    row whose WHERE is the lease test (`rows_update`, RETURNING the rows it took), one
+    INSERT for the checks and one for any transitions. Elsewhere a SELECT of the held
+    rows comes first. A row whose lease went to another claimant, or that was
+    disconnected meanwhile, is left as the other party wrote it.
     """
     if not connections:
         return set()
+    fields = [*CHECK_FIELDS, *extra_fields]
     with transaction.atomic():
-        held_rows = Connection.objects.filter(pk__in=[c.pk for c in connections]).exclude(
-            status=Status.DISCONNECTED
-        )
-        if lease_token is not None:
-            held_rows = held_rows.filter(lease_token=lease_token)
         if db.vendor == "postgresql":
-            held_rows = held_rows.select_for_update()
-        held = set(held_rows.values_list("pk", flat=True))
+            held = rows_update(rows=connections, fields=fields, lease_token=lease_token)
+        else:
+            held_rows = Connection.objects.filter(pk__in=[c.pk for c in connections]).exclude(
+                status=Status.DISCONNECTED
+            )
+            if lease_token is not None:
+                held_rows = held_rows.filter(lease_token=lease_token)
+            held = set(held_rows.values_list("pk", flat=True))
+            rows_update(
+                rows=[c for c in connections if c.pk in held],
+                fields=fields,
+                lease_token=lease_token,
+            )
         kept = [c for c in connections if c.pk in held]
-        if kept:
-            fields = [*CHECK_FIELDS, *extra_fields]
-            rows_update(rows=kept, fields=fields)
         kept_checks = [c for c in checks if c.connection_id in held]
         if kept_checks:
-            Check.objects.bulk_create(kept_checks, batch_size=len(kept_checks))
+            checks_insert(checks=kept_checks)
         kept_transitions = [t for t in transitions if t.connection_id in held]
         if kept_transitions:
             Transition.objects.bulk_create(kept_transitions, batch_size=len(kept_transitions))
@@ -58,44 +63,80 @@ def results_write(
     return held
 
 
-def rows_update(*, rows: Sequence[Connection], fields: Sequence[str]) -> None:
-    """Write `fields` of every row in one statement.
+def _columns(model: type[Model], names: Sequence[str]) -> list[Field[Any, Any]]:
+    fields: list[Field[Any, Any]] = []
+    for name in names:
+        field = model._meta.get_field(name)
+        assert isinstance(field, Field), f"{name} is not a concrete column"
+        fields.append(field)
+    return fields
 
-    `bulk_update` builds a CASE WHEN per field per row: at a few hundred rows that cost
-    more CPU than the probes. Postgres gets one `UPDATE ... FROM unnest(arrays)` whose
-    text is the same for any batch size; SQLite, in process, gets one executemany.
+
+def _values(rows: Sequence[Model], fields: Sequence[Field[Any, Any]]) -> list[list[Any]]:
+    """Each field's values over `rows` (column-wise), prepared for the database."""
+    return [[f.get_db_prep_save(getattr(row, f.attname), db) for row in rows] for f in fields]
+
+
+def _unnest(fields: Sequence[Field[Any, Any]]) -> str:
+    # One typed array parameter per column: the SQL text is the same for any row count.
+    return ", ".join(f"%s::{f.db_type(db)}[]" for f in fields)
+
+
+def rows_update(
+    *, rows: Sequence[Connection], fields: Sequence[str], lease_token: str | None = None
+) -> set[int]:
+    """Write `fields` of every row in one statement; answer the ids it wrote.
+
+    Only rows not disconnected, and (with `lease_token`) still leased under it, are
+    written. `bulk_update` builds a CASE WHEN per field per row: at a few hundred rows
+    that cost more CPU than the probes. Postgres gets one `UPDATE ... FROM unnest(...)
+    RETURNING`; SQLite, in process, gets one executemany.
     """
     if not rows:
-        return
-    meta = Connection._meta
-    model_fields: list[Field[Any, Any]] = []
-    for name in fields:
-        field = meta.get_field(name)
-        assert isinstance(field, Field), f"{name} is not a concrete column"
-        model_fields.append(field)
-    pk_field = meta.pk
-    assert pk_field is not None
+        return set()
+    pk = Connection._meta.pk
+    assert pk is not None
+    columns = _columns(Connection, fields)
     quote = db.ops.quote_name
-    table = quote(meta.db_table)
-    pk_column = quote(str(pk_field.column))
-    columns = [quote(str(f.column)) for f in model_fields]
-    values: list[list[Any]] = [
-        [f.get_db_prep_save(getattr(row, f.attname), db) for f in model_fields] for row in rows
-    ]
+    table = quote(Connection._meta.db_table)
+    names = [quote(str(f.column)) for f in columns]
+    pk_column = quote(str(pk.column))
+    status, lease = quote("status"), quote("lease_token")
+    guard = [Status.DISCONNECTED.value] + ([lease_token] if lease_token is not None else [])
     # Only identifiers from the model's own metadata are formatted into the SQL text;
     # every value travels as a parameter.
+    lease_test = f" AND {table}.{lease} = %s" if lease_token is not None else ""
     with db.cursor() as cursor:
         if db.vendor == "postgresql":
-            arrays = [[row.pk for row in rows], *map(list, zip(*values, strict=True))]
-            types = [pk_field.db_type(db), *(f.db_type(db) for f in model_fields)]
-            unnest = ", ".join(f"%s::{t}[]" for t in types)
-            aliases = ", ".join(["_pk", *(f"_{i}" for i in range(len(columns)))])
-            assign = ", ".join(f"{c} = v._{i}" for i, c in enumerate(columns))
-            sql = f"UPDATE {table} SET {assign} FROM unnest({unnest}) AS v({aliases}) "  # noqa: S608
-            cursor.execute(sql + f"WHERE {table}.{pk_column} = v._pk", arrays)
-        else:
-            assign = ", ".join(f"{c} = %s" for c in columns)
-            cursor.executemany(
-                f"UPDATE {table} SET {assign} WHERE {pk_column} = %s",  # noqa: S608
-                [[*row_values, row.pk] for row_values, row in zip(values, rows, strict=True)],
+            aliases = ", ".join(["_pk", *(f"_{i}" for i in range(len(names)))])
+            assign = ", ".join(f"{c} = v._{i}" for i, c in enumerate(names))
+            sql = (
+                f"UPDATE {table} SET {assign} FROM unnest({_unnest([pk, *columns])}) "  # noqa: S608
+                f"AS v({aliases}) WHERE {table}.{pk_column} = v._pk "
+                f"AND {table}.{status} <> %s{lease_test} RETURNING {table}.{pk_column}"
             )
+            cursor.execute(sql, [[row.pk for row in rows], *_values(rows, columns), *guard])
+            return {row[0] for row in cursor.fetchall()}
+        assign = ", ".join(f"{c} = %s" for c in names)
+        by_row = zip(*_values(rows, columns), strict=True)
+        cursor.executemany(
+            f"UPDATE {table} SET {assign} WHERE {pk_column} = %s AND {status} <> %s{lease_test}",  # noqa: S608
+            [[*values, row.pk, *guard] for values, row in zip(by_row, rows, strict=True)],
+        )
+    return {row.pk for row in rows}
+
+
+def checks_insert(*, checks: Sequence[Check]) -> None:
+    """Insert `checks` in one statement (`INSERT ... SELECT unnest(...)` on Postgres)."""
+    if db.vendor != "postgresql":
+        Check.objects.bulk_create(checks, batch_size=len(checks))
+        return
+    names = [f.attname for f in Check._meta.concrete_fields if not f.primary_key]
+    columns = _columns(Check, names)
+    table = db.ops.quote_name(Check._meta.db_table)
+    listed = ", ".join(db.ops.quote_name(str(f.column)) for f in columns)
+    with db.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({listed}) SELECT * FROM unnest({_unnest(columns)})",  # noqa: S608
+            _values(checks, columns),
+        )

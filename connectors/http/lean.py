@@ -38,7 +38,7 @@ from connectors.secrets import Secret
 logger = logging.getLogger("connectors.http")
 
 HEAD_LIMIT = 64 * 1024  # an answer's status line and headers; more is a broken server
-IDLE_SECONDS = 5.0  # a pooled socket idle longer than this is not reused
+IDLE_SECONDS = 20.0  # a pooled socket idle longer than this is not reused (servers drop them)
 
 
 class _ProtocolError(Exception):
