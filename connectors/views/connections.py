@@ -17,7 +17,7 @@ from connectors.services.connections import (
     connection_add_by_token,
     connection_disconnect,
 )
-from portal.models import Team
+from portal.models import AuditEvent, Team
 from portal.roles import Perm, role_allows
 from portal.tenancy import current_membership, team_object_or_404, team_view
 
@@ -121,11 +121,18 @@ def connection_detail(request: HttpRequest, connection_id: int, team: Team) -> H
         team, Connection.objects.select_related("app", "connected_by"), pk=connection_id
     )
     may_connect, may_disconnect = _permissions(request)
+    membership = current_membership(request)
+    may_audit = membership is not None and role_allows(membership.role, Perm.AUDIT_VIEW)
     context = {
         "team": team,
         "connection": connection,
-        "checks": connection.checks.all()[:RECENT],
         "transitions": connection.transitions.all()[:RECENT],
+        # The trail names people and addresses: only those who may read the team's audit.
+        "audit_events": AuditEvent.objects.filter(
+            team=team, target_type="connectors.connection", target_id=str(connection.pk)
+        ).select_related("actor")[:RECENT]
+        if may_audit
+        else None,
         "may_reconnect": may_connect and connection.app is not None,
         "may_disconnect": may_disconnect and connection.status != Status.DISCONNECTED,
         "is_disconnected": connection.status == Status.DISCONNECTED,

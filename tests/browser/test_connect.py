@@ -37,7 +37,7 @@ def test_connect_a_sandbox_workspace_then_deny_a_second_try(
     page.wait_for_url(re.compile(r"/connections/\d+/$"))
     assert "Acme Support" in page.inner_text("h1")
     assert page.inner_text(".badge[data-status]").strip() == "healthy"
-    assert "ok" in page.inner_text(".check-row")
+    assert "ok" in page.inner_text(".health-check-row")
     assert Connection.objects.get().status == "healthy"
 
     page.goto(f"{base}/t/{team.slug}/apps/{app.public_id}/")
