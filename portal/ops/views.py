@@ -86,12 +86,35 @@ def _dashboard_context(now: Any) -> dict[str, Any]:
     """
     seconds = int(getattr(settings, "OPS_CACHE_SECONDS", 10))
     if seconds <= 0:
-        return _dashboard_figures(now)
+        return {**_dashboard_figures(now), **_liveness(now)}
     cached: dict[str, Any] | None = cache.get(CACHE_KEY)
     if cached is None:
         cached = _dashboard_figures(now)
         cache.set(CACHE_KEY, cached, seconds)
-    return {**cached, "heartbeat": heartbeat_get()}
+    # Liveness is never cached: a stopped beat must show the moment it goes quiet.
+    return {**cached, **_liveness(now)}
+
+
+def _liveness(now: Any) -> dict[str, Any]:
+    """Ages (whole seconds) of the last beat tick and worker heartbeat, and whether stale.
+
+    Beat ticks every HEARTBEAT_INTERVAL seconds; three missed ticks mean it has stopped
+    (or no worker runs the heartbeat). "0 minutes ago" would hide that, so show seconds.
+    """
+    beat = heartbeat_get()
+    limit = 3 * int(getattr(settings, "HEARTBEAT_INTERVAL", 15))
+
+    def age(moment: Any) -> int | None:
+        return max(int((now - moment).total_seconds()), 0) if moment else None
+
+    beat_age, worker_age = age(beat.beat_sent_at), age(beat.worker_ran_at)
+    return {
+        "heartbeat": beat,
+        "beat_age": beat_age,
+        "beat_stale": beat_age is not None and beat_age > limit,
+        "worker_age": worker_age,
+        "worker_stale": worker_age is not None and worker_age > limit,
+    }
 
 
 def _dashboard_figures(now: Any) -> dict[str, Any]:
@@ -104,7 +127,6 @@ def _dashboard_figures(now: Any) -> dict[str, Any]:
         "lag": selectors.ops_check_lag(now=now),
         "latency_hour": selectors.ops_latency(since=now - timedelta(hours=1)),
         "latency_day": selectors.ops_latency(since=now - timedelta(days=1)),
-        "heartbeat": heartbeat_get(),
         **_charts(now),
     }
 
