@@ -14,7 +14,6 @@ from allauth.socialaccount.providers.oauth2.client import OAuth2Client
 from allauth.socialaccount.providers.oauth2.views import (
     OAuth2Adapter,
     OAuth2CallbackView,
-    OAuth2LoginView,
 )
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
@@ -139,12 +138,10 @@ class IntercomOAuth2Adapter(OAuth2Adapter):
 
 
 def login(request: HttpRequest, provider_id: str) -> HttpResponse:
-    try:
-        view = OAuth2LoginView.adapter_view(IntercomOAuth2Adapter(request, provider_id))
-        response: HttpResponse = view(request)
-    except SocialApp.DoesNotExist:
-        raise Http404("No such app.") from None
-    return response
+    """Always 404: a connect starts only from the team's app page (a POST that checks the
+    member's role). allauth's own sign-in page here would show any visitor a team's app
+    name and start a dance with its client id."""
+    raise Http404("No such page.")
 
 
 def callback(request: HttpRequest, provider_id: str) -> HttpResponse:
