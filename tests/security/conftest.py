@@ -19,6 +19,7 @@ from connectors.models import App, Connection
 from connectors.notify.models import WebhookEndpoint
 from connectors.secrets import Secret
 from portal.models import Invitation, Membership, Team, User
+from tests.connect.conftest import app, fake_intercom  # noqa: F401 (fixtures for this suite)
 from tests.connect.factories import AppFactory, ConnectionFactory
 from tests.factories import PASSWORD, InvitationFactory
 from tests.support.leaks import register_test_secret
@@ -71,9 +72,11 @@ def _key(team: Team, actor: User, name: str) -> str:
 
 @pytest.fixture
 def world(team: Team, charlie_team: Team, alice: User, bob: User, charlie: User) -> World:
-    app: App = AppFactory(team=team, name="Alice helpdesk")
+    alices_app: App = AppFactory(team=team, name="Alice helpdesk")
     connection: Connection = ConnectionFactory(
-        app=app, workspace_name="Alice workspace", access_token=Secret("tok_alice_" + "z" * 30)
+        app=alices_app,
+        workspace_name="Alice workspace",
+        access_token=Secret("tok_alice_" + "z" * 30),
     )
     invitation: Invitation = InvitationFactory(team=team, email="newbie@example.com")
     endpoint = WebhookEndpoint.objects.create(
@@ -84,7 +87,7 @@ def world(team: Team, charlie_team: Team, alice: User, bob: User, charlie: User)
     w = World(
         team=team,
         other_team=charlie_team,
-        app=app,
+        app=alices_app,
         connection=connection,
         invitation=invitation,
         endpoint=endpoint,
@@ -97,11 +100,11 @@ def world(team: Team, charlie_team: Team, alice: User, bob: User, charlie: User)
         "team_slug": team.slug,
         "membership_id": Membership.objects.get(team=team, user=bob).pk,
         "invitation_id": invitation.pk,
-        "app_public_id": app.public_id,
+        "app_public_id": alices_app.public_id,
         "connection_id": connection.pk,
         "endpoint_id": endpoint.pk,
         "api_key_id": ApiKey.objects.get(team=team).pk,
         "check_id": "1700000000000000",
-        "provider_id": f"intercom-{app.public_id}",
+        "provider_id": f"intercom-{alices_app.public_id}",
     }
     return w
