@@ -18,7 +18,8 @@ logger = logging.getLogger("connectors.engine")
 
 RequestState = Literal["queued", "coalesced", "broker_down"]
 BROKER_DOWN = (
-    "The check could not start because the task queue (the broker) is not reachable. "
+    "Checks are delayed: the task queue (the broker) is not reachable, so this check "
+    "could not start, and scheduled checks wait too; they catch up when it is back. "
     "Nothing was changed; try again in a minute, and tell your operator if it persists."
 )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
@@ -50,6 +51,8 @@ def connection_check_now(request: HttpRequest, connection_id: int, team: Team) -
     message = BROKER_DOWN if asked.state == "broker_down" else ""
     if not request.headers.get("HX-Request"):
         # Without htmx (no JS): back to the page, which shows the status as it stands.
+        if message:
+            messages.warning(request, message)
         return redirect("connection_detail", team_slug=team.slug, connection_id=connection.pk)
     response = _fragment(request, team, connection, message=message)
     if asked.state == "broker_down":

@@ -133,6 +133,7 @@ def test_with_the_broker_down_the_page_says_checks_are_delayed(
     page = answer.content.decode()
     assert "task queue (the broker) is not reachable" in page
     assert "Nothing was changed" in page
+    assert "Checks are delayed" in page
     linked.reload()
     assert linked.connection.check_requested_at is None  # the next press tries again
     assert not Check.objects.exists()
@@ -153,3 +154,13 @@ def test_check_connections_sync_checks_and_prints_a_table(linked: Linked) -> Non
 def test_check_connections_says_when_nothing_matches(linked: Linked) -> None:
     with pytest.raises(CommandError, match="No connections match"):
         call_command("check_connections", "--sync", "--status", "revoked", stdout=StringIO())
+
+
+def test_without_htmx_and_with_the_broker_down_the_page_says_checks_are_delayed(
+    linked: Linked, bob_client: Client, broker_down: None
+) -> None:
+    press, _status = _urls(linked)
+    answer = bob_client.post(press, follow=True)
+    assert answer.status_code == 200
+    assert "Checks are delayed" in answer.content.decode()
+    assert not Check.objects.exists()
