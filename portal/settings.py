@@ -402,6 +402,10 @@ METRICS_TOKEN = env_str("METRICS_TOKEN")
 WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", DEBUG)
 # Requests per minute one API key may make.
 API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 120, minimum=1)
+# Requests per minute from one address, keys or not (0: five times the per-key limit).
+API_RATE_LIMIT_PER_ADDRESS_PER_MINUTE = env_int(
+    "API_RATE_LIMIT_PER_ADDRESS_PER_MINUTE", 0, minimum=0
+)
 PORTAL_NAME = env_str("PORTAL_NAME", "Connector Portal")
 
 # --- logging ---------------------------------------------------------------------

@@ -26,7 +26,7 @@ from connectors.api.errors import (
     error_response,
 )
 from connectors.api.keys import apikey_authenticate
-from connectors.api.limits import rate_limit_hit
+from connectors.api.limits import address_limit_hit, rate_limit_hit
 from connectors.api.models import ApiKey, Scope
 from connectors.api.schemas import (
     AppList,
@@ -52,7 +52,15 @@ StatusName = Literal["pending", "healthy", "degraded", "failing", "revoked", "di
 
 class ApiKeyAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> ApiKey:
-        key = apikey_authenticate(raw=token, ip=request.META.get("REMOTE_ADDR") or None)
+        ip = request.META.get("REMOTE_ADDR") or None
+        wait = address_limit_hit(ip=ip or "unknown")
+        if wait is not None:
+            raise ApiError(
+                429, "rate_limited",
+                f"Too many requests from your address. Wait {wait} s, then try again.",
+                headers={"Retry-After": str(wait)},
+            )  # fmt: skip
+        key = apikey_authenticate(raw=token, ip=ip)
         if key is None:
             raise ApiError(401, "unauthorized", UNAUTHORIZED)
         wait = rate_limit_hit(key_id=key.pk)
