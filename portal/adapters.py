@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
 from django.http import HttpRequest
 from django.urls import reverse
 
+from connectors.secrets.mfa import mfa_decrypt, mfa_encrypt
 from portal.models import Membership, User
 
 
@@ -31,3 +33,19 @@ class AccountAdapter(DefaultAccountAdapter):
         if isinstance(request.user, User):
             return landing_url(request.user)
         return reverse("onboarding")
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """Keeps TOTP secrets and recovery-code seeds encrypted in mfa_authenticator.data.
+
+    allauth's default stores them as they are; ours stores "enc:v1:" + Fernet ciphertext
+    under FIELD_ENCRYPTION_KEYS, and still reads rows written before, as plaintext, so
+    nobody is locked out until `manage.py rotate_encryption_keys` encrypts them.
+    """
+
+    def encrypt(self, text: str) -> str:
+        return mfa_encrypt(text)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        # Raises SecretDecryptionError when no key fits, rather than failing as a bad code.
+        return mfa_decrypt(encrypted_text)

@@ -321,6 +321,8 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_ADAPTER = "portal.adapters.AccountAdapter"
+# Encrypts TOTP secrets and recovery-code seeds at rest (connectors.secrets.mfa).
+MFA_ADAPTER = "portal.adapters.MFAAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None

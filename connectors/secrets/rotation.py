@@ -32,13 +32,18 @@ class FieldRotation:
     current: int = 0
     empty: int = 0
     failed_pks: list[Any] = field(default_factory=list)
+    # Rows among `rotated` that held legacy plaintext (only allauth MFA data has those).
+    plaintext: int = 0
 
     def summary(self) -> str:
-        return (
+        text = (
             f"{self.label}: scanned {self.scanned}, rotated {self.rotated}, "
             f"already current {self.current}, empty {self.empty}, "
             f"undecryptable {len(self.failed_pks)}"
         )
+        if self.plaintext:
+            text += f", of which plaintext encrypted {self.plaintext}"
+        return text
 
 
 def encrypted_secret_fields() -> Iterator[tuple[type[models.Model], EncryptedSecretField]]:
@@ -73,6 +78,17 @@ def secrets_rotate(
             model, model_field, batch_size=batch_size, fail_fast=fail_fast, dry_run=dry_run,
             on_failure=on_failure,
         )  # fmt: skip
+        reports.append(report)
+    if apps.is_installed("allauth.mfa"):
+        # allauth's Authenticator keeps its secrets in a JSON column through its MFA
+        # adapter, not in an EncryptedSecretField, so the field scan above misses them.
+        # It is the one known third-party secret holder, hence this special case
+        # (imported here: that module imports this one, and loads allauth lazily).
+        from connectors.secrets.mfa import authenticators_rotate
+
+        report = authenticators_rotate(
+            batch_size=batch_size, fail_fast=fail_fast, dry_run=dry_run, on_failure=on_failure
+        )
         reports.append(report)
     return reports
 
