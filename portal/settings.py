@@ -265,6 +265,9 @@ CELERY_TASK_TIME_LIMIT = 150
 CELERY_TIMEZONE = "UTC"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Retries a lost broker at least every half dispatch interval (see portal/celery.py).
+CELERY_WORKER_CONSUMER = "portal.celery:PromptConsumer"
+HEALTH_DISPATCH_SECONDS = env_int("HEALTH_DISPATCH_SECONDS", 30, minimum=1)
 HEARTBEAT_INTERVAL = env_int("HEARTBEAT_INTERVAL", 15, minimum=1)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "heartbeat": {
@@ -275,7 +278,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     # The health engine (connectors/tasks.py).
     "dispatch-due-checks": {
         "task": "connectors.dispatch_due_checks",
-        "schedule": float(env_int("HEALTH_DISPATCH_SECONDS", 30, minimum=1)),
+        "schedule": float(HEALTH_DISPATCH_SECONDS),
         "options": {"expires": 60},
     },
     "rollup-fleet": {"task": "connectors.rollup_fleet", "schedule": 300.0},
