@@ -115,8 +115,9 @@ class Stack:
         return "\n".join(f"--- {p.name}\n{p.log_text()[-3000:]}" for p in self.procs)
 
     def stop_all(self) -> None:
+        # At teardown nobody waits for a warm shutdown (a solo worker would finish its batch).
         for proc in reversed(self.procs):
-            proc.stop()
+            proc.kill()
 
 
 # --- Redis ------------------------------------------------------------------------------
