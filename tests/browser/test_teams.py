@@ -49,6 +49,9 @@ def test_signup_create_team_invite_and_the_colleague_joins(
     colleague.wait_for_url(re.compile(r"/t/initech-support/$"))
     content = colleague.content()
     assert "Welcome to Initech Support" in content
-    assert "founder@example.com" in content
+    # The colleague sees who else is in the team on its Members page.
+    colleague.click("nav >> text=Members")
+    colleague.wait_for_url(re.compile(r"/t/initech-support/members/$"))
+    assert "founder@example.com" in colleague.content()
     membership = Membership.objects.get(user__email="colleague@example.com")
     assert membership.role == Role.ADMIN
