@@ -83,7 +83,8 @@ class PortalCollector(Collector):
              "worker heartbeat."),
         ):  # fmt: skip
             # No heartbeat ever: report +Inf so "age > X" alerts fire.
-            age = (now - moment).total_seconds() if moment else float("inf")
+            # Clamped: a tick stamped after `now` was read (mid-scrape) is simply fresh.
+            age = max((now - moment).total_seconds(), 0.0) if moment else float("inf")
             yield GaugeMetricFamily(name, text, value=age)
 
     def _latency(self, now: datetime) -> Metric:

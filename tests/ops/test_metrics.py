@@ -65,3 +65,19 @@ def test_latency_histogram_counts_recent_checks(client: Client, team: Team) -> N
     text = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}").content.decode()
     assert 'portal_check_latency_seconds_bucket{le="0.2"} 4.0' in text
     assert "portal_check_latency_seconds_count 4.0" in text
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("metrics_on")
+def test_a_tick_stamped_during_the_scrape_reads_as_age_zero_never_negative(client: Client) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from portal.models import Heartbeat
+
+    ahead = timezone.now() + timedelta(seconds=2)  # written after the scrape read its clock
+    Heartbeat.objects.create(name="celery", beat_sent_at=ahead, worker_ran_at=ahead)
+    text = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}").content.decode()
+    assert re.search(r"^portal_beat_tick_age_seconds 0\.0$", text, re.M), text
+    assert re.search(r"^portal_worker_heartbeat_age_seconds 0\.0$", text, re.M), text
