@@ -241,11 +241,12 @@ def build_result(
         attempts=attempts,
         url=call.safe_url,
     )
-    _log(call, result)
+    log_result(result=result, method=call.method, purpose=call.purpose)
     return result
 
 
-def _log(call: Call, result: HttpResult) -> None:
+def log_result(*, result: HttpResult, method: str, purpose: str) -> None:
+    """One log line for a finished call: quiet when it went well, louder when it did not."""
     outcome = str(result.status) if result.status is not None else "no answer"
     if result.error_kind:
         outcome += f" ({result.error_kind})"
@@ -256,10 +257,10 @@ def _log(call: Call, result: HttpResult) -> None:
     logger.log(
         level,
         "%s %s -> %s in %d ms [%s, attempt %d]",
-        call.method,
-        call.safe_url,
+        method,
+        result.url,
         outcome,
         result.elapsed_ms,
-        call.purpose,
+        purpose,
         result.attempts,
     )

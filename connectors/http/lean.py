@@ -29,6 +29,7 @@ from connectors.http.calls import (
     Timeout,
     _excerpt,
     _parse_json,
+    log_result,
     safe_url,
 )
 from connectors.http.clients import AsyncHttp, default_headers, user_agent
@@ -244,26 +245,8 @@ def _result(
         url=safe_url(url),
     )
     if not ok or logger.isEnabledFor(logging.DEBUG):
-        _log(result)
+        log_result(result=result, method="GET", purpose="health-lean")
     return result
-
-
-def _log(result: HttpResult) -> None:
-    outcome = str(result.status) if result.status is not None else "no answer"
-    if result.error_kind:
-        outcome += f" ({result.error_kind})"
-    level = logging.DEBUG
-    if result.error_kind or (result.status or 0) >= 400:
-        level = logging.WARNING if result.status is None else logging.INFO
-    # Method, safe URL, status and timing only: never headers, never bodies.
-    logger.log(
-        level,
-        "GET %s -> %s in %d ms [health-lean, attempt %d]",
-        result.url,
-        outcome,
-        result.elapsed_ms,
-        result.attempts,
-    )
 
 
 async def lean_get(
