@@ -151,7 +151,9 @@ def apps_list(request: HttpRequest) -> AppList:
 def connections_list(
     request: HttpRequest,
     status: StatusName | None = None,
-    app: str | None = param.Query(None, max_length=32, description="An app id, from /apps"),
+    app: str | None = param.Query(
+        None, max_length=32, pattern=r"^[A-Za-z0-9_-]+$", description="An app id, from /apps"
+    ),
     limit: int = param.Query(50, ge=1, le=200),
     offset: int = param.Query(0, ge=0, le=1_000_000),
 ) -> ConnectionPage:

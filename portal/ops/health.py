@@ -49,7 +49,8 @@ class TeamFilters:
     @classmethod
     def from_query(cls, query: Any) -> TeamFilters:
         def get(name: str, limit: int = 100) -> str:
-            return str(query.get(name, "")).strip()[:limit]
+            # NUL can't be in a Postgres text literal: drop it rather than fail the page.
+            return str(query.get(name, "")).replace("\x00", "").strip()[:limit]
 
         status, sort = get("status"), get("sort")
         return cls(

@@ -38,7 +38,8 @@ class ConnectionFilters:
     @classmethod
     def from_query(cls, query: Any) -> ConnectionFilters:
         def get(name: str, limit: int = 100) -> str:
-            return str(query.get(name, "")).strip()[:limit]
+            # NUL can't be in a Postgres text literal: drop it rather than fail the page.
+            return str(query.get(name, "")).replace("\x00", "").strip()[:limit]
 
         status = get("status")
         return cls(

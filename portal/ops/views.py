@@ -33,6 +33,7 @@ from portal.ops.health import connection_health_context
 from portal.services.heartbeat import heartbeat_get
 
 PER_PAGE = 50
+MAX_TEAMS_PAGE = 100_000  # past any real fleet; keeps OFFSET inside a bigint
 CACHE_KEY = "ops:dashboard:v1"
 CSV_LIMIT = 100_000  # an export is bounded too: it streams, but never without end
 
@@ -192,7 +193,7 @@ def ops_connections(request: HttpRequest) -> HttpResponseBase:
 @require_GET
 @staff_only
 def ops_teams(request: HttpRequest) -> HttpResponseBase:
-    q = request.GET.get("q", "").strip()[:100]
+    q = request.GET.get("q", "").replace("\x00", "").strip()[:100]  # NUL: see from_query
     if request.GET.get("format") == "csv":
         header = ["team", "slug", "connections", "failing", "revoked", "last_status_change"]
         found = selectors.ops_team_rows(q=q, limit=CSV_LIMIT)
@@ -206,6 +207,7 @@ def ops_teams(request: HttpRequest) -> HttpResponseBase:
         number = max(1, int(request.GET.get("page", "1")))
     except ValueError:
         number = 1
+    number = min(number, MAX_TEAMS_PAGE)  # a huge page would overflow the SQL OFFSET
     rows = selectors.ops_team_rows(q=q, limit=PER_PAGE + 1, offset=(number - 1) * PER_PAGE)
     context = {
         "q": q,
