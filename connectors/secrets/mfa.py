@@ -17,17 +17,14 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from cryptography.fernet import InvalidToken
-from django.db import transaction
 
 from connectors.secrets.crypto import (
     decrypt_text_or_raise,
-    decryption_failure_message,
     encrypt_text,
     is_under_primary_key,
     rotate_token,
 )
-from connectors.secrets.rotation import FieldRotation
-from connectors.secrets.types import SecretDecryptionError
+from connectors.secrets.rotation import Batch, FieldRotation, in_locked_batches
 
 # Neither a base32 TOTP secret nor a hex seed can start with this, so no legacy
 # plaintext value is ever mistaken for ciphertext (or the other way round).
@@ -110,43 +107,32 @@ def authenticators_rotate(
     report = FieldRotation(label=ROTATION_LABEL)
     manager = Authenticator._base_manager
     types = [Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES]
-    last_pk: int | None = None
-    while True:
-        # One transaction per batch, rows locked from read to write, as for the fields:
-        # allauth's own writes (a recovery code marked used) wait instead of racing.
-        with transaction.atomic(using=manager.db):
-            rows = manager.filter(type__in=types).order_by("pk").select_for_update()
-            if last_pk is not None:
-                rows = rows.filter(pk__gt=last_pk)
-            batch = list(rows.values_list("pk", "data")[:batch_size])
-            if not batch:
-                break
-            for pk, data in batch:
-                report.scanned += 1
-                if not isinstance(data, dict):
-                    report.empty += 1
-                    continue
-                try:
-                    new_data, secrets, plaintext = _rotated_data(data)
-                except (InvalidToken, UnicodeError, ValueError) as exc:
-                    where = f"{ROTATION_LABEL} for row pk={pk!r}"
-                    if fail_fast:
-                        raise SecretDecryptionError(
-                            decryption_failure_message(where), where=where
-                        ) from exc
-                    report.failed_pks.append(pk)
-                    if on_failure is not None:
-                        on_failure(where)
-                    continue
-                if not secrets:
-                    report.empty += 1
-                elif new_data == data:
-                    report.current += 1
-                else:
-                    report.rotated += 1
-                    report.plaintext += bool(plaintext)
-                    if not dry_run:
-                        # Few rows per user, so a plain UPDATE each; no save() signals.
-                        manager.filter(pk=pk).update(data=new_data)
-            last_pk = batch[-1][0]
+
+    def handle(batch: Batch) -> None:
+        for pk, data in batch:
+            report.scanned += 1
+            if not isinstance(data, dict):
+                report.empty += 1
+                continue
+            try:
+                new_data, secrets, plaintext = _rotated_data(data)
+            except (InvalidToken, UnicodeError, ValueError) as exc:
+                report.undecryptable(pk=pk, exc=exc, fail_fast=fail_fast, on_failure=on_failure)
+                continue
+            if not secrets:
+                report.empty += 1
+            elif new_data == data:
+                report.current += 1
+            else:
+                report.rotated += 1
+                report.plaintext += bool(plaintext)
+                if not dry_run:
+                    # Few rows per user, so a plain UPDATE each; no save() signals.
+                    manager.filter(pk=pk).update(data=new_data)
+
+    # Locked batches as for the fields: allauth's own writes (a recovery code marked
+    # used) wait instead of racing.
+    in_locked_batches(
+        rows=manager.filter(type__in=types), column="data", batch_size=batch_size, handle=handle
+    )
     return report

@@ -45,6 +45,48 @@ class FieldRotation:
             text += f", of which plaintext encrypted {self.plaintext}"
         return text
 
+    def undecryptable(
+        self,
+        *,
+        pk: Any,
+        exc: Exception,
+        fail_fast: bool,
+        on_failure: Callable[[str], None] | None,
+    ) -> None:
+        """Note a row no key decrypts; with `fail_fast`, raise SecretDecryptionError instead."""
+        where = f"{self.label} for row pk={pk!r}"
+        if fail_fast:
+            raise SecretDecryptionError(decryption_failure_message(where), where=where) from exc
+        self.failed_pks.append(pk)
+        if on_failure is not None:
+            on_failure(where)
+
+
+Batch = list[tuple[Any, Any]]
+
+
+def in_locked_batches(
+    *, rows: models.QuerySet[Any], column: str, batch_size: int, handle: Callable[[Batch], None]
+) -> None:
+    """Call `handle` with (pk, `column`) pairs of `rows`, `batch_size` at a time, in pk order.
+
+    One transaction per batch: rows are locked between read and write, so a secret
+    saved meanwhile by someone else is never overwritten with its old value. Keyset
+    paging (pk > last) keeps every batch as cheap as the first.
+    """
+    using = rows.db
+    last_pk: Any = None
+    while True:
+        with transaction.atomic(using=using):
+            page = rows.order_by("pk").select_for_update()
+            if last_pk is not None:
+                page = page.filter(pk__gt=last_pk)
+            batch = list(page.values_list("pk", column)[:batch_size])
+            if not batch:
+                return
+            handle(batch)
+            last_pk = batch[-1][0]
+
 
 def encrypted_secret_fields() -> Iterator[tuple[type[models.Model], EncryptedSecretField]]:
     """Every EncryptedSecretField of every installed concrete model, once per table."""
@@ -104,40 +146,27 @@ def _rotate_field(
 ) -> FieldRotation:
     report = FieldRotation(label=f"{model._meta.label}.{model_field.name}")
     manager = model._base_manager
-    last_pk: Any = None
-    while True:
-        # One transaction per batch: rows are locked between read and write, so a secret
-        # saved meanwhile by someone else is never overwritten with its old value.
-        with transaction.atomic(using=manager.db):
-            rows = manager.order_by("pk").select_for_update()
-            if last_pk is not None:
-                rows = rows.filter(pk__gt=last_pk)
-            batch = list(rows.values_list("pk", model_field.attname)[:batch_size])
-            if not batch:
-                break
-            updates: dict[Any, str] = {}
-            for pk, stored in batch:
-                report.scanned += 1
-                if not isinstance(stored, Ciphertext):
-                    report.empty += 1
-                elif is_under_primary_key(stored.token):
-                    report.current += 1
-                else:
-                    try:
-                        updates[pk] = rotate_token(stored.token)
-                    except (InvalidToken, UnicodeError, ValueError) as exc:
-                        where = f"{report.label} for row pk={pk!r}"
-                        if fail_fast:
-                            raise SecretDecryptionError(
-                                decryption_failure_message(where), where=where
-                            ) from exc
-                        report.failed_pks.append(pk)
-                        if on_failure is not None:
-                            on_failure(where)
-            if updates and not dry_run:
-                _write_tokens(manager, model_field, updates)
-            report.rotated += len(updates)
-            last_pk = batch[-1][0]
+
+    def handle(batch: Batch) -> None:
+        updates: dict[Any, str] = {}
+        for pk, stored in batch:
+            report.scanned += 1
+            if not isinstance(stored, Ciphertext):
+                report.empty += 1
+            elif is_under_primary_key(stored.token):
+                report.current += 1
+            else:
+                try:
+                    updates[pk] = rotate_token(stored.token)
+                except (InvalidToken, UnicodeError, ValueError) as exc:
+                    report.undecryptable(pk=pk, exc=exc, fail_fast=fail_fast, on_failure=on_failure)
+        if updates and not dry_run:
+            _write_tokens(manager, model_field, updates)
+        report.rotated += len(updates)
+
+    in_locked_batches(
+        rows=manager.all(), column=model_field.attname, batch_size=batch_size, handle=handle
+    )
     return report
 
 
