@@ -11,7 +11,7 @@ from connectors.api.keys import apikey_create
 from connectors.models import Connection
 from connectors.secrets import Secret
 from portal.models import Team, User
-from tests.connect.factories import AppFactory, ConnectionFactory
+from tests.connectors.factories import AppFactory, ConnectionFactory
 from tests.support.leaks import register_test_secret
 
 ACCESS_TOKEN = "tok_api_test_0123456789abcdefghijklmnop"

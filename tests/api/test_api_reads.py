@@ -7,7 +7,7 @@ import pytest
 from connectors.models import Connection
 from portal.models import Team
 from tests.api.conftest import KeyMaker
-from tests.connect.factories import AppFactory, ConnectionFactory
+from tests.connectors.factories import AppFactory, ConnectionFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from connectors.api.keys import apikey_create
 from connectors.secrets import Secret
-from tests.connect.factories import AppFactory, ConnectionFactory
+from tests.connectors.factories import AppFactory, ConnectionFactory
 from tests.factories import MembershipFactory, TeamFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]

@@ -11,8 +11,8 @@ from django.test import Client
 from connectors.models import App
 from connectors.providers.intercom import client as intercom_client
 from portal.models import Team
-from tests.connect.factories import AppFactory
 from tests.connect.fake_intercom import FakeIntercom
+from tests.connectors.factories import AppFactory
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from django.test import Client
 from connectors.models import App
 from connectors.providers.intercom.sandbox.services import sandbox_app_create
 from portal.models import Team, User
-from tests.connect.factories import AppFactory
+from tests.connectors.factories import AppFactory
 
 _CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 

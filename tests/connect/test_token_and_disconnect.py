@@ -11,8 +11,8 @@ from django.test import Client
 from connectors.models import App, Connection
 from connectors.secrets import Secret
 from portal.models import AuditEvent, User
-from tests.connect.factories import ConnectionFactory
 from tests.connect.fake_intercom import TOKEN, FakeIntercom, error_list
+from tests.connectors.factories import ConnectionFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from connectors.health.outcomes import Outcome, Status
 from connectors.models import App, Check, CheckDaily, Connection, FleetRollup, Transition
 from portal.models import Team
-from tests.connect.factories import AppFactory
+from tests.connectors.factories import AppFactory
 
 CYCLE = [Status.HEALTHY, Status.HEALTHY, Status.DEGRADED, Status.FAILING, Status.REVOKED,
          Status.PENDING, Status.DISCONNECTED]  # fmt: skip

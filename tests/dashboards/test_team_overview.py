@@ -9,7 +9,7 @@ from django.test import Client
 
 from connectors.models import Connection
 from portal.models import Team, User
-from tests.connect.factories import AppFactory
+from tests.connectors.factories import AppFactory
 from tests.dashboards.fleet import fleet_build
 
 

@@ -12,7 +12,7 @@ from connectors.notify.outbox import notify_event
 from connectors.notify.signing import signing_secret_new
 from connectors.secrets import Secret
 from portal.models import Team
-from tests.connect.factories import AppFactory, ConnectionFactory
+from tests.connectors.factories import AppFactory, ConnectionFactory
 from tests.notify.receiver import Receiver, run_receiver
 from tests.support.leaks import register_test_secret
 

@@ -57,7 +57,7 @@ def _app(team: Team) -> object:
 @sample("connection_id")
 def _connection(team: Team) -> object:
     from connectors.models import Connection
-    from tests.connect.factories import AppFactory, ConnectionFactory
+    from tests.connectors.factories import AppFactory, ConnectionFactory
 
     found = Connection.objects.filter(team=team).first()
     return (found or ConnectionFactory(app=AppFactory(team=team))).pk
