@@ -89,6 +89,11 @@ def connections_claim_refresh(*, limit: int, now: datetime | None = None) -> lis
 Enqueue = Callable[[list[int], str], None]
 
 
+def leases_release(*, ids: list[int], lease_token: str) -> int:
+    """Free leases this claim still holds (a row someone else took is left alone)."""
+    return Connection.objects.filter(pk__in=ids, lease_token=lease_token).update(claimed_until=None)
+
+
 def due_checks_dispatch(
     *, enqueue: Enqueue, max_chunks: int = 50, now: datetime | None = None
 ) -> int:
@@ -98,7 +103,13 @@ def due_checks_dispatch(
     for _ in range(max_chunks):
         claim = connections_claim_due(limit=config.claim_chunk(), now=now)
         for start in range(0, len(claim.ids), size):
-            enqueue(claim.ids[start : start + size], claim.lease_token)
+            try:
+                enqueue(claim.ids[start : start + size], claim.lease_token)
+            except Exception:
+                # The broker is down: give back what was not handed out, so those rows are
+                # due again at the next dispatch instead of waiting for the lease to expire.
+                leases_release(ids=claim.ids[start:], lease_token=claim.lease_token)
+                raise
         total += len(claim.ids)
         if len(claim.ids) < config.claim_chunk():
             break
