@@ -235,6 +235,8 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Lets several portals (or test runs) share one Redis without seeing each other's keys.
+CACHES["default"]["KEY_PREFIX"] = env_str("CACHE_KEY_PREFIX")
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
 if CELERY_BROKER_URL.startswith("filesystem://"):

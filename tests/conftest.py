@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import copy
+import uuid
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -15,6 +18,21 @@ pytest_plugins = ["tests.support.leaks"]
 @pytest.fixture(autouse=True)
 def _no_secret_leaks(leak_guard: object) -> None:
     """Every test fails if a registered test secret reaches a response or a log record."""
+
+
+@pytest.fixture(autouse=True)
+def _own_cache_namespace(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test gets its own cache keys, so rate-limit counters never carry over.
+
+    With REDIS_URL set the cache outlives a test (and ids repeat after rollbacks); a
+    prefix isolates it without flushing the Redis the broker lives in too. Worker
+    processes a test starts inherit the prefix through the environment.
+    """
+    prefix = f"t{uuid.uuid4().hex[:12]}"
+    monkeypatch.setenv("CACHE_KEY_PREFIX", prefix)
+    caches = copy.deepcopy(settings.CACHES)
+    caches["default"]["KEY_PREFIX"] = prefix
+    settings.CACHES = caches
 
 
 @pytest.fixture(autouse=True)

@@ -20,7 +20,7 @@ from connectors.notify.models import WebhookEndpoint
 from connectors.secrets import Secret
 from portal.models import Invitation, Membership, Team, User
 from tests.connect.conftest import app, fake_intercom  # noqa: F401 (fixtures for this suite)
-from tests.connect.factories import AppFactory, ConnectionFactory
+from tests.connectors.factories import AppFactory, ConnectionFactory
 from tests.factories import PASSWORD, InvitationFactory
 from tests.support.leaks import register_test_secret
 

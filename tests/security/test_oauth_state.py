@@ -119,7 +119,7 @@ def test_a_state_from_another_session_stores_nothing(
 def test_a_state_for_another_apps_callback_stores_nothing(
     bob_client: Client, app: App, fake_intercom: FakeIntercom
 ) -> None:
-    from tests.connect.factories import AppFactory
+    from tests.connectors.factories import AppFactory
 
     other_app = AppFactory(team=app.team, region="us", name="Other helpdesk")
     started = start(bob_client, app)
