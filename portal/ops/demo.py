@@ -1,18 +1,18 @@
 """Demo data: two teams, demo users and ~60 connections with 30 days of history.
 
 Everything is generated from a fixed random seed, so a run reproduces the same fleet
-(shifted to "now"). Re-running replaces the demo teams' connections and history and
-leaves everything else alone.
+(shifted to "now"). Every connection is backed by the sandbox Intercom (demo_sandbox.py),
+so the health engine's real checks keep it in its seeded state. Re-running replaces the
+demo teams' connections, history and sandbox apps and workspaces, and leaves everything
+else alone.
 """
 
 from __future__ import annotations
 
 import itertools
 import random
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.db import transaction
@@ -21,8 +21,15 @@ from django.utils import timezone
 from connectors.engine.rollups import daily_rollup, fleet_rollup
 from connectors.health.outcomes import Outcome, Status
 from connectors.models import App, Check, Connection, FleetRollup, Transition
-from connectors.secrets import Secret
 from portal.models import Membership, Team, User
+from portal.ops.demo_sandbox import (
+    WORKSPACE_PREFIX,
+    as_secret,
+    demo_sandbox_app_create,
+    demo_sandbox_app_point,
+    demo_sandbox_back,
+    demo_sandbox_clear,
+)
 from portal.roles import Role
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -45,7 +52,7 @@ REASONS = {
     Status.HEALTHY: "",
     Status.DEGRADED: "Intercom answered 403: the token lacks a permission or the plan allows "
     "no API access. Ask the workspace admin to check the app's permissions.",
-    Status.FAILING: "Intercom did not answer in time, 3 checks in a row. It is retried with "
+    Status.FAILING: "Intercom answered 500, 3 checks in a row. It is retried with "
     "backoff; nothing to do unless it lasts.",
     Status.REVOKED: "Intercom says the token was revoked: reconnect the workspace.",
     Status.PENDING: "Not checked yet: the first check is queued.",
@@ -57,7 +64,7 @@ OUTCOME_OF = {
     Status.FAILING: Outcome.TRANSIENT,
     Status.REVOKED: Outcome.TOKEN_DEAD,
 }
-HTTP_OF = {Outcome.OK: 200, Outcome.FORBIDDEN: 403, Outcome.TOKEN_DEAD: 401}
+HTTP_OF = {Outcome.OK: 200, Outcome.FORBIDDEN: 403, Outcome.TOKEN_DEAD: 401, Outcome.TRANSIENT: 500}
 
 
 @dataclass(frozen=True)
@@ -107,14 +114,9 @@ def _status_at(segments: list[Segment], moment: datetime) -> Status:
 
 def _latency(rng: random.Random, status: Status) -> int | None:
     if status == Status.FAILING:
-        return None if rng.random() < 0.7 else rng.randint(9000, 10000)
+        return rng.randint(300, 2500)  # the sandbox answers 500 (demo_sandbox.py)
     base = rng.lognormvariate(5.2, 0.35)  # ~180 ms median
     return int(base * (2.5 if status == Status.DEGRADED else 1))
-
-
-def _secret(prefix: str) -> Any:
-    # The encrypted field takes a Secret; its stub type says str, hence Any.
-    return Secret(prefix + secrets.token_urlsafe(24))
 
 
 def _user(email: str, *, staff: bool) -> User:
@@ -148,11 +150,12 @@ def _team_fleet(
         connections.append(
             Connection(
                 team=team, app=app, provider=app.provider,
-                external_id=f"{team.slug[:4]}{index:04d}{rng.randrange(16**4):04x}",
+                external_id=f"{WORKSPACE_PREFIX}{team.slug[:4]}{index:04d}"
+                            f"{rng.randrange(16**4):04x}",
                 workspace_name=name, region=rng.choice(["us", "us", "eu", "au"]),
                 admin_id=str(900000 + index), admin_name=f"Admin {index}",
                 admin_email=f"admin{index}@{team.slug}.example", connected_by=owner,
-                connected_at=connected, access_token=_secret("demo_"),
+                connected_at=connected,
                 status=final,
             )
         )  # fmt: skip
@@ -216,6 +219,7 @@ def demo_seed(*, now: datetime | None = None) -> DemoResult:
     all_checks: list[Check] = []
     all_transitions: list[Transition] = []
     connections_made = 0
+    demo_sandbox_clear()
     for name, slug, count in DEMO_TEAMS:
         team, _ = Team.objects.update_or_create(slug=slug, defaults={"name": name})
         teams.append(team)
@@ -224,14 +228,17 @@ def demo_seed(*, now: datetime | None = None) -> DemoResult:
         # Replacing (not merging) keeps the demo identical however often it runs.
         Connection.objects.filter(team=team).delete()
         FleetRollup.objects.filter(team=team).delete()
+        # The sandbox issues the client id and secret; the portal App stores them.
+        made = demo_sandbox_app_create(team_name=name)
         app, _ = App.objects.update_or_create(
-            team=team, provider="intercom", client_id=f"demo-{slug}-client",
-            defaults={"name": f"{name} support app",
-                      "region": "sandbox" if slug == "demo" else "eu",
-                      "client_secret": _secret("demo-secret-"),
+            team=team, provider="intercom", name=f"{name} support app",
+            defaults={"region": "sandbox", "client_id": made.app.client_id,
+                      "client_secret": as_secret(made.client_secret),
                       "created_by": owner},
         )  # fmt: skip
+        demo_sandbox_app_point(sandbox_app=made.app, app=app)
         connections, _ = _team_fleet(team, app, count, owner=owner, now=now, rng=rng)
+        demo_sandbox_back(sandbox_app=made.app, connections=connections)
         Connection.objects.bulk_create(connections, batch_size=500)
         for connection in connections:
             assert connection.connected_at is not None
