@@ -4,7 +4,7 @@ Every call has a timeout, a User-Agent, bounded body size and a redacted log lin
 comes back as an `HttpResult` rather than an httpx exception, so callers classify
 answers with plain code. Retries happen only where a repeat cannot do harm.
 
-    result = http_request("GET", url, bearer=token, timeout=Timeout(read=5), purpose="intercom")
+    result = http_request("GET", url, bearer=token, timeout=Timeout(read=5), purpose="health")
     if result.error_kind == "timeout": ...
 """
 

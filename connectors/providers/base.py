@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
@@ -48,6 +48,10 @@ class ProviderSpec:
     region_of_workspace: Callable[[str], str] = str.lower  # a probe's region -> our key
     # The workspace id an uninstall notice names, from its raw body (None: not one).
     uninstall_workspace: Callable[[bytes], str | None] | None = None
+    # Development only: the URL name of the provider's sandbox page, and a loader of the
+    # module that backs seed_demo's connections with sandbox workspaces and tokens.
+    sandbox_url_name: str = ""
+    demo_backing: Callable[[], Any] | None = None
 
     def region(self, key: str) -> Region | None:
         return next((region for region in self.regions() if region.key == key), None)

@@ -1,10 +1,10 @@
 """Demo data: two teams, demo users and ~60 connections with 30 days of history.
 
 Everything is generated from a fixed random seed, so a run reproduces the same fleet
-(shifted to "now"). Every connection is backed by the sandbox Intercom (demo_sandbox.py),
-so the health engine's real checks keep it in its seeded state. Re-running replaces the
-demo teams' connections, history and sandbox apps and workspaces, and leaves everything
-else alone.
+(shifted to "now"). Every connection is backed by its provider's sandbox (the spec's
+`demo_backing`), so the health engine's real checks keep it in its seeded state.
+Re-running replaces the demo teams' connections, history and sandbox apps and
+workspaces, and leaves everything else alone.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import itertools
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.db import transaction
@@ -21,15 +22,9 @@ from django.utils import timezone
 from connectors.engine.rollups import daily_rollup, fleet_rollup
 from connectors.health.outcomes import Outcome, Status
 from connectors.models import App, Check, Connection, FleetRollup, Transition
+from connectors.providers.base import ProviderSpec, provider_all
+from connectors.secrets import Secret
 from portal.models import Membership, Team, User
-from portal.ops.demo_sandbox import (
-    WORKSPACE_PREFIX,
-    as_secret,
-    demo_sandbox_app_create,
-    demo_sandbox_app_point,
-    demo_sandbox_back,
-    demo_sandbox_clear,
-)
 from portal.roles import Role
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -48,16 +43,34 @@ NAMES = ["Acme", "Initech", "Umbrella", "Hooli", "Stark", "Wayne", "Wonka", "Tyr
          "Cyberdyne", "Soylent", "Vandelay", "Pied Piper", "Oscorp", "Gringotts", "Aperture",
          "Monarch"]  # fmt: skip
 KINDS = ["Support", "Sales", "Success", "Help desk", "EU desk", "Billing", "Onboarding"]
-REASONS = {
-    Status.HEALTHY: "",
-    Status.DEGRADED: "Intercom answered 403: the token lacks a permission or the plan allows "
-    "no API access. Ask the workspace admin to check the app's permissions.",
-    Status.FAILING: "Intercom answered 500, 3 checks in a row. It is retried with "
-    "backoff; nothing to do unless it lasts.",
-    Status.REVOKED: "Intercom says the token was revoked: reconnect the workspace.",
-    Status.PENDING: "Not checked yet: the first check is queued.",
-    Status.DISCONNECTED: "Disconnected by a team member.",
-}
+
+
+def _secret(value: str) -> Any:
+    # The encrypted field takes a Secret; its stub type says str, hence Any.
+    return Secret(value)
+
+
+def demo_provider() -> ProviderSpec:
+    """The registered provider that can back demo connections with its sandbox."""
+    for spec in provider_all():
+        if spec.demo_backing is not None:
+            return spec
+    raise LookupError("no registered provider offers a sandbox for demo data")
+
+
+def reasons(provider_name: str) -> dict[Status, str]:
+    return {
+        Status.HEALTHY: "",
+        Status.DEGRADED: f"{provider_name} answered 403: the token lacks a permission or the "
+        "plan allows no API access. Ask the workspace admin to check the app's permissions.",
+        Status.FAILING: f"{provider_name} answered 500, 3 checks in a row. It is retried with "
+        "backoff; nothing to do unless it lasts.",
+        Status.REVOKED: f"{provider_name} says the token was revoked: reconnect the workspace.",
+        Status.PENDING: "Not checked yet: the first check is queued.",
+        Status.DISCONNECTED: "Disconnected by a team member.",
+    }
+
+
 OUTCOME_OF = {
     Status.HEALTHY: Outcome.OK,
     Status.DEGRADED: Outcome.FORBIDDEN,
@@ -114,7 +127,7 @@ def _status_at(segments: list[Segment], moment: datetime) -> Status:
 
 def _latency(rng: random.Random, status: Status) -> int | None:
     if status == Status.FAILING:
-        return rng.randint(300, 2500)  # the sandbox answers 500 (demo_sandbox.py)
+        return rng.randint(300, 2500)  # the sandbox answers 500
     base = rng.lognormvariate(5.2, 0.35)  # ~180 ms median
     return int(base * (2.5 if status == Status.DEGRADED else 1))
 
@@ -134,7 +147,14 @@ def _user(email: str, *, staff: bool) -> User:
 
 
 def _team_fleet(
-    team: Team, app: App, count: int, *, owner: User, now: datetime, rng: random.Random
+    team: Team,
+    app: App,
+    count: int,
+    *,
+    owner: User,
+    now: datetime,
+    rng: random.Random,
+    id_prefix: str,
 ) -> tuple[list[Connection], dict[int, list[Segment]]]:
     statuses = (MIX + [Status.HEALTHY] * count)[:count] if count >= len(MIX) else None
     if statuses is None:
@@ -150,7 +170,7 @@ def _team_fleet(
         connections.append(
             Connection(
                 team=team, app=app, provider=app.provider,
-                external_id=f"{WORKSPACE_PREFIX}{team.slug[:4]}{index:04d}"
+                external_id=f"{id_prefix}{team.slug[:4]}{index:04d}"
                             f"{rng.randrange(16**4):04x}",
                 workspace_name=name, region=rng.choice(["us", "us", "eu", "au"]),
                 admin_id=str(900000 + index), admin_name=f"Admin {index}",
@@ -163,7 +183,12 @@ def _team_fleet(
 
 
 def _history(
-    connection: Connection, segments: list[Segment], *, now: datetime, rng: random.Random
+    connection: Connection,
+    segments: list[Segment],
+    *,
+    now: datetime,
+    rng: random.Random,
+    text: dict[Status, str],
 ) -> tuple[list[Check], list[Transition]]:
     """Checks (hourly, then every 15 minutes for the last two days) and transitions."""
     assert connection.connected_at is not None
@@ -178,7 +203,7 @@ def _history(
             Check(
                 connection=connection, checked_at=moment, outcome=outcome, status_after=status,
                 http_status=HTTP_OF.get(outcome), latency_ms=_latency(rng, status),
-                detail="" if outcome == Outcome.OK else REASONS[status][:120],
+                detail="" if outcome == Outcome.OK else text[status][:120],
             )
         )  # fmt: skip
         recent = now - moment < timedelta(days=RAW_DAYS)
@@ -186,13 +211,13 @@ def _history(
     transitions = [
         Transition(
             connection=connection, team_id=connection.team_id, at=at, from_status=before,
-            to_status=after, reason=REASONS[after] or "Recovered: 2 good checks in a row.",
+            to_status=after, reason=text[after] or "Recovered: 2 good checks in a row.",
         )
         for (_, before), (at, after) in itertools.pairwise(segments)
     ]  # fmt: skip
     since, status = segments[-1]
     connection.status_since = since
-    connection.status_reason = REASONS[status]
+    connection.status_reason = text[status]
     if checks:
         last = checks[-1]
         connection.last_checked_at = last.checked_at
@@ -219,7 +244,11 @@ def demo_seed(*, now: datetime | None = None) -> DemoResult:
     all_checks: list[Check] = []
     all_transitions: list[Transition] = []
     connections_made = 0
-    demo_sandbox_clear()
+    provider = demo_provider()
+    assert provider.demo_backing is not None
+    backing = provider.demo_backing()
+    text = reasons(provider.name)
+    backing.demo_sandbox_clear()
     for name, slug, count in DEMO_TEAMS:
         team, _ = Team.objects.update_or_create(slug=slug, defaults={"name": name})
         teams.append(team)
@@ -229,23 +258,25 @@ def demo_seed(*, now: datetime | None = None) -> DemoResult:
         Connection.objects.filter(team=team).delete()
         FleetRollup.objects.filter(team=team).delete()
         # The sandbox issues the client id and secret; the portal App stores them.
-        made = demo_sandbox_app_create(team_name=name)
+        made = backing.demo_sandbox_app_create(team_name=name)
         app, _ = App.objects.update_or_create(
-            team=team, provider="intercom", name=f"{name} support app",
+            team=team, provider=provider.key, name=f"{name} support app",
             defaults={"region": "sandbox", "client_id": made.app.client_id,
-                      "client_secret": as_secret(made.client_secret),
+                      "client_secret": _secret(made.client_secret),
                       "created_by": owner},
         )  # fmt: skip
-        demo_sandbox_app_point(sandbox_app=made.app, app=app)
-        connections, _ = _team_fleet(team, app, count, owner=owner, now=now, rng=rng)
-        demo_sandbox_back(sandbox_app=made.app, connections=connections)
+        backing.demo_sandbox_app_point(sandbox_app=made.app, app=app)
+        connections, _ = _team_fleet(
+            team, app, count, owner=owner, now=now, rng=rng, id_prefix=backing.WORKSPACE_PREFIX
+        )
+        backing.demo_sandbox_back(sandbox_app=made.app, connections=connections)
         Connection.objects.bulk_create(connections, batch_size=500)
         for connection in connections:
             assert connection.connected_at is not None
             segments = _segments(
                 rng, start=connection.connected_at, final=Status(connection.status), now=now
             )
-            checks, transitions = _history(connection, segments, now=now, rng=rng)
+            checks, transitions = _history(connection, segments, now=now, rng=rng, text=text)
             all_checks += checks
             all_transitions += transitions
         Connection.objects.bulk_update(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import json
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -100,6 +102,11 @@ def uninstall_workspace(body: bytes) -> str | None:
     return None
 
 
+def _demo_backing() -> ModuleType:
+    # Imported on use: the sandbox's models must not load while apps are being set up.
+    return importlib.import_module("connectors.providers.intercom.sandbox.demo")
+
+
 INTERCOM = ProviderSpec(
     key=PROVIDER_KEY,
     name="Intercom",
@@ -113,4 +120,6 @@ INTERCOM = ProviderSpec(
     revoke=_revoke,
     region_of_workspace=region_for_me,
     uninstall_workspace=uninstall_workspace,
+    sandbox_url_name="sandbox_intercom_index",
+    demo_backing=_demo_backing,
 )
