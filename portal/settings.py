@@ -405,6 +405,8 @@ SILENCED_SYSTEM_CHECKS: list[str] = []
 SANDBOX_ENABLED = env_bool("SANDBOX_ENABLED", DEBUG)
 SANDBOX_BASE_URL = env_str("SANDBOX_BASE_URL", f"{SITE_URL}/sandbox/intercom").rstrip("/")
 METRICS_TOKEN = env_str("METRICS_TOKEN")
+# Staff viewers of /ops/ share its figures this long (0: compute on every request).
+OPS_CACHE_SECONDS = env_int("OPS_CACHE_SECONDS", 10, minimum=0)
 # Webhook URLs on loopback/private/link-local addresses: refused in production (SSRF).
 WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", DEBUG)
 # Requests per minute one API key may make.
