@@ -13,7 +13,6 @@ import itertools
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.db import transaction
@@ -23,7 +22,6 @@ from connectors.engine.rollups import daily_rollup, fleet_rollup
 from connectors.health.outcomes import Outcome, Status
 from connectors.models import App, Check, Connection, FleetRollup, Transition
 from connectors.providers.base import ProviderSpec, provider_all
-from connectors.secrets import Secret
 from portal.models import Membership, Team, User
 from portal.roles import Role
 
@@ -43,11 +41,6 @@ NAMES = ["Acme", "Initech", "Umbrella", "Hooli", "Stark", "Wayne", "Wonka", "Tyr
          "Cyberdyne", "Soylent", "Vandelay", "Pied Piper", "Oscorp", "Gringotts", "Aperture",
          "Monarch"]  # fmt: skip
 KINDS = ["Support", "Sales", "Success", "Help desk", "EU desk", "Billing", "Onboarding"]
-
-
-def _secret(value: str) -> Any:
-    # The encrypted field takes a Secret; its stub type says str, hence Any.
-    return Secret(value)
 
 
 def demo_provider() -> ProviderSpec:
@@ -262,7 +255,7 @@ def demo_seed(*, now: datetime | None = None) -> DemoResult:
         app, _ = App.objects.update_or_create(
             team=team, provider=provider.key, name=f"{name} support app",
             defaults={"region": "sandbox", "client_id": made.app.client_id,
-                      "client_secret": _secret(made.client_secret),
+                      "client_secret": made.client_secret,
                       "created_by": owner},
         )  # fmt: skip
         backing.demo_sandbox_app_point(sandbox_app=made.app, app=app)

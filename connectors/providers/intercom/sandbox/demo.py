@@ -9,8 +9,6 @@ Everything made here is recognisable by a prefix, so a re-run deletes it first.
 
 from __future__ import annotations
 
-from typing import Any
-
 from connectors.health.outcomes import Status
 from connectors.models import App, Connection
 from connectors.providers.intercom.sandbox.models import Mode, SandboxApp, SandboxWorkspace
@@ -22,7 +20,6 @@ from connectors.providers.intercom.sandbox.services import (
     sandbox_code_issue,
     sandbox_tokens_revoke,
 )
-from connectors.secrets import Secret
 
 # Demo workspaces' id codes (the connections' external ids) and demo apps' names start so.
 WORKSPACE_PREFIX = "demo"
@@ -52,11 +49,6 @@ def demo_sandbox_app_point(*, sandbox_app: SandboxApp, app: App) -> None:
     )
 
 
-def as_secret(value: str) -> Any:
-    # The encrypted field takes a Secret; its stub type says str, hence Any.
-    return Secret(value)
-
-
 def demo_sandbox_back(*, sandbox_app: SandboxApp, connections: list[Connection]) -> None:
     """Create each connection's sandbox workspace and put a real sandbox token on it.
 
@@ -81,6 +73,6 @@ def demo_sandbox_back(*, sandbox_app: SandboxApp, connections: list[Connection])
         # The same path as a consent and a code exchange, so the token is stored hashed.
         code = sandbox_code_issue(app=sandbox_app, workspace=workspace, redirect_uri=redirect_uri)
         issued = sandbox_code_exchange(app=sandbox_app, code=code)
-        connection.access_token = as_secret(issued.access_token)
+        connection.access_token = issued.access_token  # the field encrypts it
         if connection.status == Status.REVOKED:
             sandbox_tokens_revoke(workspace=workspace)
