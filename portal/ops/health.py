@@ -18,6 +18,7 @@ from connectors.health.outcomes import Outcome, Status
 from connectors.models import Check, CheckDaily, Connection, Transition
 from portal.models import Team
 from portal.ops import charts
+from portal.ops.selectors import query_text
 
 STATUSES = [s.value for s in Status]
 # A check counts as "up" when the token worked: rate limits and missing permissions are
@@ -49,8 +50,7 @@ class TeamFilters:
     @classmethod
     def from_query(cls, query: Any) -> TeamFilters:
         def get(name: str, limit: int = 100) -> str:
-            # NUL can't be in a Postgres text literal: drop it rather than fail the page.
-            return str(query.get(name, "")).replace("\x00", "").strip()[:limit]
+            return query_text(query, name, limit=limit)
 
         status, sort = get("status"), get("sort")
         return cls(

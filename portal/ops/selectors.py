@@ -25,6 +25,12 @@ SAMPLE = 5000  # latency percentiles come from at most this many most recent che
 ACTIVE = [s.value for s in ACTIVE_STATUSES]
 
 
+def query_text(query: Any, name: str, *, limit: int = 100) -> str:
+    """One query-string value as clean, bounded text for a filter or a search."""
+    # NUL can't be in a Postgres text literal: drop it rather than fail the page.
+    return str(query.get(name, "")).replace("\x00", "").strip()[:limit]
+
+
 @dataclass(frozen=True)
 class ConnectionFilters:
     """The filters every connection list on /ops/ understands (all optional)."""
@@ -38,8 +44,7 @@ class ConnectionFilters:
     @classmethod
     def from_query(cls, query: Any) -> ConnectionFilters:
         def get(name: str, limit: int = 100) -> str:
-            # NUL can't be in a Postgres text literal: drop it rather than fail the page.
-            return str(query.get(name, "")).replace("\x00", "").strip()[:limit]
+            return query_text(query, name, limit=limit)
 
         status = get("status")
         return cls(

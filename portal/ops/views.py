@@ -193,7 +193,7 @@ def ops_connections(request: HttpRequest) -> HttpResponseBase:
 @require_GET
 @staff_only
 def ops_teams(request: HttpRequest) -> HttpResponseBase:
-    q = request.GET.get("q", "").replace("\x00", "").strip()[:100]  # NUL: see from_query
+    q = selectors.query_text(request.GET, "q")
     if request.GET.get("format") == "csv":
         header = ["team", "slug", "connections", "failing", "revoked", "last_status_change"]
         found = selectors.ops_team_rows(q=q, limit=CSV_LIMIT)
