@@ -185,11 +185,62 @@ class Transition(models.Model):
 
     class Meta:
         ordering = ("-at", "-id")
-        indexes = [models.Index(fields=["connection", "-at"], name="transition_conn_time_idx"),
-                   models.Index(fields=["-at"], name="transition_time_idx")]  # fmt: skip
+        indexes = [
+            models.Index(fields=["connection", "-at"], name="transition_conn_time_idx"),
+            # The fleet's newest first, ties broken as the feed orders them.
+            models.Index(fields=["-at", "-id"], name="transition_time_idx"),
+            # A team's last transition: one index probe per team on /ops/.
+            models.Index(fields=["team", "-at"], name="transition_team_time_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.from_status} → {self.to_status}"
+
+
+class TallyKey(models.Model):
+    """(team, status, provider, region): the key every connection is counted under."""
+
+    # No foreign-key constraint: counts of a deleted team drop to zero with its
+    # connections, and compaction removes them.
+    team = models.ForeignKey(
+        "portal.Team", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    status = models.CharField(max_length=20)
+    provider = models.CharField(max_length=40)
+    region = models.CharField(max_length=20, blank=True)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class ConnectionTally(TallyKey):
+    """How many connections a team holds per status, provider and region.
+
+    Database triggers on the connections table (migration 0004) keep these counts in
+    the writer's own transaction, so counting the fleet reads a few thousand rows here
+    instead of every connection. On Postgres the triggers only append to
+    `ConnectionTallyDelta` (no row is ever locked by two writers, so no waits and no
+    deadlocks) and `connectors.tally.tally_compact` folds the deltas in; SQLite has one
+    writer and updates this table directly. Read through `connectors.tally`.
+    """
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "status", "provider", "region"], name="connection_tally_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team_id}/{self.status}/{self.provider}/{self.region}: {self.n}"
+
+
+class ConnectionTallyDelta(TallyKey):
+    """A change to the tally not yet folded into `ConnectionTally` (Postgres only)."""
+
+    def __str__(self) -> str:
+        return f"{self.team_id}/{self.status}/{self.provider}/{self.region}: {self.n:+d}"
 
 
 class OutcomeCounts(models.Model):

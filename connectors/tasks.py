@@ -16,6 +16,7 @@ from connectors.engine.dispatch import connections_claim_refresh, due_checks_dis
 from connectors.engine.refresh import connection_refresh
 from connectors.engine.rollups import fleet_rollup, nightly
 from connectors.models import Connection
+from connectors.tally import tally_compact
 
 logger = logging.getLogger("connectors.engine")
 
@@ -84,3 +85,9 @@ def prune_history() -> dict[str, int]:
     result = nightly()
     logger.info("history: %s", " ".join(f"{k}={v}" for k, v in result.items()))
     return result
+
+
+@shared_task(name="connectors.tally_compact", ignore_result=True)
+def tally_compact_task() -> dict[str, int]:
+    """Every minute: fold the connection tally's pending deltas into its counts."""
+    return tally_compact()

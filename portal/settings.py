@@ -285,6 +285,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     },
     "rollup-fleet": {"task": "connectors.rollup_fleet", "schedule": 300.0},
     "prune-history": {"task": "connectors.prune_history", "schedule": crontab(hour=3, minute=17)},
+    # The counts behind /ops/ and /metrics (connectors/tally.py).
+    "tally-compact": {
+        "task": "connectors.tally_compact",
+        "schedule": 60.0,
+        "options": {"expires": 60},
+    },
     # Notifications (connectors/notify/tasks.py): missed events, due retries, summaries.
     "notify-sweep": {"task": "notify.sweep", "schedule": 30.0, "options": {"expires": 60}},
 }
