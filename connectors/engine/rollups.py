@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.db import connection as db
+from django.db import transaction
 from django.db.models import Aggregate, Count, F, FloatField, Q, QuerySet
 from django.utils import timezone
 
@@ -80,42 +81,38 @@ def _bucket_start(moment: datetime) -> datetime:
     return datetime.fromtimestamp(seconds, tz=UTC)
 
 
+@transaction.atomic
 def fleet_rollup(*, since: datetime, until: datetime) -> int:
-    """(Re)compute 5-minute fleet buckets in [since, until); answer rows written."""
+    """(Re)compute 5-minute fleet buckets in [since, until); answer rows written.
+
+    The buckets in range are replaced, not merged: a bucket whose checks are gone
+    (their connections deleted, say) disappears with them.
+    """
     start, end = _bucket_start(since), _bucket_start(until) + BUCKET
     rows: dict[tuple[Any, ...], dict[str, Any]] = {}
     base = Check.objects.filter(checked_at__gte=start, checked_at__lt=end)
     moment = start
     while moment < end:
         window = base.filter(checked_at__gte=moment, checked_at__lt=moment + BUCKET)
-        keys = ["connection__provider", "connection__region", "connection__team_id"]
-        for group in _aggregate(window, keys):
-            key = (
-                moment,
-                group["connection__provider"],
-                group["connection__region"],
-                group["connection__team_id"],
-            )
+        for group in _aggregate(window, ["connection__provider", "connection__region"]):
+            key = (moment, group["connection__provider"], group["connection__region"] or "")
             rows[key] = group
         moment += BUCKET
     objects = [
         FleetRollup(
-            bucket=key[0],
-            provider=key[1],
-            region=key[2] or "",
-            team_id=key[3],
+            bucket=bucket, provider=provider, region=region,
             **{f: group[f] for f in COUNT_FIELDS},
         )
-        for key, group in rows.items()
-    ]
-    if objects:
-        FleetRollup.objects.bulk_create(
-            objects,
-            update_conflicts=True,
-            unique_fields=["bucket", "provider", "region", "team"],
-            update_fields=COUNT_FIELDS,
-            batch_size=1000,
-        )
+        for (bucket, provider, region), group in rows.items()
+    ]  # fmt: skip
+    FleetRollup.objects.filter(bucket__gte=start, bucket__lt=end).delete()
+    FleetRollup.objects.bulk_create(  # an upsert, in case a second run overlaps this one
+        objects,
+        update_conflicts=True,
+        unique_fields=["bucket", "provider", "region"],
+        update_fields=COUNT_FIELDS,
+        batch_size=1000,
+    )
     return len(objects)
 
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from connectors.engine.rollups import daily_rollup, fleet_rollup
 from connectors.health.outcomes import Outcome, Status
-from connectors.models import App, Check, Connection, FleetRollup, Transition
+from connectors.models import App, Check, Connection, Transition
 from connectors.providers.base import ProviderSpec, provider_all
 from portal.models import Membership, Team, User
 from portal.roles import Role
@@ -249,7 +249,6 @@ def demo_seed(*, now: datetime | None = None) -> DemoResult:
             Membership.objects.update_or_create(team=team, user=user, defaults={"role": role})
         # Replacing (not merging) keeps the demo identical however often it runs.
         Connection.objects.filter(team=team).delete()
-        FleetRollup.objects.filter(team=team).delete()
         # The sandbox issues the client id and secret; the portal App stores them.
         made = backing.demo_sandbox_app_create(team_name=name)
         app, _ = App.objects.update_or_create(

@@ -50,7 +50,7 @@ def fleet_build(team: Team, count: int, *, app: App | None = None) -> list[Conne
     )  # fmt: skip
     FleetRollup.objects.bulk_create(
         [FleetRollup(bucket=now - timedelta(minutes=5 * k), provider="intercom", region="us",
-                     team=team, checks=count, ok=count, latency_p50_ms=120, latency_p95_ms=300)
+                     checks=count, ok=count, latency_p50_ms=120, latency_p95_ms=300)
          for k in range(1, 13)],
     )  # fmt: skip
     return made
