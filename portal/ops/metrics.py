@@ -27,6 +27,7 @@ from prometheus_client.registry import Collector, CollectorRegistry
 
 from connectors.health.outcomes import Outcome, Status
 from connectors.models import ACTIVE_STATUSES, Check, Connection, FleetRollup
+from connectors.tally import fleet_counts
 from portal.services.heartbeat import heartbeat_get
 
 LATENCY_BUCKETS_MS = (50, 100, 200, 300, 500, 1000, 2000, 5000, 10000)
@@ -43,9 +44,8 @@ class PortalCollector(Collector):
             "Connections by status, provider and region.",
             labels=["status", "provider", "region"],
         )
-        rows = Connection.objects.order_by().values_list("status", "provider", "region")
         seen = set()
-        for status, provider, region, count in rows.annotate(n=Count("id")):
+        for status, provider, region, count in fleet_counts():  # the tally: no table scan
             by.add_metric([status, provider, region or ""], count)
             seen.add(status)
         for status in Status:

@@ -126,8 +126,8 @@ def _dashboard_figures(now: Any) -> dict[str, Any]:
         "transitions": selectors.ops_transitions_recent(),
         "team_rows": selectors.ops_team_rows(limit=15),
         "lag": selectors.ops_check_lag(now=now),
-        "latency_hour": selectors.ops_latency(since=now - timedelta(hours=1)),
-        "latency_day": selectors.ops_latency(since=now - timedelta(days=1)),
+        "latency_hour": selectors.ops_latency(since=now - timedelta(hours=1), until=now),
+        "latency_day": selectors.ops_latency(since=now - timedelta(days=1), until=now, slices=24),
         **_charts(now),
     }
 

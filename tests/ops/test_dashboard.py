@@ -7,10 +7,12 @@ import io
 from collections.abc import Callable
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from connectors.models import Connection
 from portal.models import Team, User
+from portal.ops import selectors
 from tests.dashboards.fleet import fleet_build
 from tests.factories import TeamFactory
 
@@ -127,3 +129,17 @@ def test_check_lag_reports_the_most_overdue_check(ops_client: Client, team: Team
     fleet_build(team, 9)  # next checks due from 4 minutes ago to 4 minutes ahead
     page = ops_client.get("/ops/").content.decode()
     assert "data-lag-worst>24" in page  # ~240 s late
+
+
+@pytest.mark.django_db
+def test_overdue_count_stops_at_its_cap_and_says_so(
+    ops_client: Client, team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fleet_build(team, 9)  # 7 active (not revoked or disconnected), 4 of them overdue
+    page = ops_client.get("/ops/").content.decode()
+    assert "4 of 7 active" in page
+    monkeypatch.setattr(selectors, "OVERDUE_CAP", 2)
+    cache.clear()
+    page = ops_client.get("/ops/").content.decode()
+    assert "2+ of 7 active" in page
+    assert "data-lag-worst>24" in page  # the worst is still the real one
