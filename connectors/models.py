@@ -197,14 +197,43 @@ class Transition(models.Model):
         return f"{self.from_status} → {self.to_status}"
 
 
-class TallyKey(models.Model):
-    """(team, status, provider, region): the key every connection is counted under."""
+# Connection counts kept by database triggers (migration 0004; read through
+# connectors.tally). Two small tallies rather than one by every dimension: a team's
+# counts by status, and the fleet's by status, provider and region. Their sizes grow
+# with the number of teams and of (provider, region) pairs, never with connections.
+# On Postgres the triggers only append to the *Delta tables (rows no two writers ever
+# share: no waits, no deadlocks) and `connectors.tally.tally_compact` folds the deltas
+# in every minute; SQLite has one writer at a time and updates the counts directly.
 
+
+class TeamTallyColumns(models.Model):
     # No foreign-key constraint: counts of a deleted team drop to zero with its
     # connections, and compaction removes them.
     team = models.ForeignKey(
         "portal.Team", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
+    status = models.CharField(max_length=20)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"team {self.team_id} {self.status}: {self.n}"
+
+
+class TeamTally(TeamTallyColumns):
+    """How many connections a team has in each status."""
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["team", "status"], name="team_tally_key")]
+
+
+class TeamTallyDelta(TeamTallyColumns):
+    """A change to `TeamTally` not folded in yet (Postgres only)."""
+
+
+class FleetTallyColumns(models.Model):
     status = models.CharField(max_length=20)
     provider = models.CharField(max_length=40)
     region = models.CharField(max_length=20, blank=True)
@@ -213,34 +242,21 @@ class TallyKey(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return f"{self.status} {self.provider} {self.region or '-'}: {self.n}"
 
-class ConnectionTally(TallyKey):
-    """How many connections a team holds per status, provider and region.
 
-    Database triggers on the connections table (migration 0004) keep these counts in
-    the writer's own transaction, so counting the fleet reads a few thousand rows here
-    instead of every connection. On Postgres the triggers only append to
-    `ConnectionTallyDelta` (no row is ever locked by two writers, so no waits and no
-    deadlocks) and `connectors.tally.tally_compact` folds the deltas in; SQLite has one
-    writer and updates this table directly. Read through `connectors.tally`.
-    """
+class FleetTally(FleetTallyColumns):
+    """How many connections the whole fleet has per status, provider and region."""
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["team", "status", "provider", "region"], name="connection_tally_key"
-            )
+            models.UniqueConstraint(fields=["status", "provider", "region"], name="fleet_tally_key")
         ]
 
-    def __str__(self) -> str:
-        return f"{self.team_id}/{self.status}/{self.provider}/{self.region}: {self.n}"
 
-
-class ConnectionTallyDelta(TallyKey):
-    """A change to the tally not yet folded into `ConnectionTally` (Postgres only)."""
-
-    def __str__(self) -> str:
-        return f"{self.team_id}/{self.status}/{self.provider}/{self.region}: {self.n:+d}"
+class FleetTallyDelta(FleetTallyColumns):
+    """A change to `FleetTally` not folded in yet (Postgres only)."""
 
 
 class OutcomeCounts(models.Model):

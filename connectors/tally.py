@@ -1,13 +1,13 @@
-"""The connection tally: fleet-wide counts kept by database triggers.
+"""Connection counts kept by database triggers: the team tally and the fleet tally.
 
-Per (team, status, provider, region) key, how many connections there are. Triggers
-installed by migration 0004 keep the count in step with every write to the connections
-table, inside the writer's own transaction, so it is never stale and no code path can
-forget it. On Postgres they append deltas (`ConnectionTallyDelta`), which
-`tally_compact` folds into `ConnectionTally` every minute; a reader sums both in one
-statement, so it sees one consistent snapshot. This module reads the counts, checks
-them against a real count, rebuilds them (after a restore that bypassed the triggers,
-say) and compacts them.
+`TeamTally` counts each team's connections by status; `FleetTally` counts the fleet's
+by status, provider and region. Triggers installed by migration 0004 keep both in step
+with every write to the connections table, inside the writer's own transaction, so
+they are never stale and no code path can forget them. On Postgres the triggers append
+deltas, which `tally_compact` folds in every minute; a reader sums counts and deltas in
+one statement, so it sees one consistent snapshot. This module reads the tallies,
+checks them against a real count, rebuilds them (after a restore that bypassed the
+triggers, say) and compacts them.
 """
 
 from __future__ import annotations
@@ -16,28 +16,58 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Model, QuerySet
 
-from connectors.models import Connection, ConnectionTally, ConnectionTallyDelta
+from connectors.models import Connection, FleetTally, FleetTallyDelta, TeamTally, TeamTallyDelta
 
-Key = tuple[int, str, str, str]  # team_id, status, provider, region
-FIELDS = ("team_id", "status", "provider", "region")
-COMPACT_LOCK = 7_141_001  # advisory lock: one compaction at a time
+COMPACT_LOCK = 7_141_001  # advisory lock: one compaction (or rebuild) at a time
+
+
+@dataclass(frozen=True)
+class Tally:
+    """One tally: its counts, its pending deltas, and the columns it counts by."""
+
+    name: str
+    base: type[Model]
+    delta: type[Model]
+    key: tuple[str, ...]
+
+    @property
+    def columns(self) -> str:
+        return ", ".join(self.key)
+
+    @property
+    def source(self) -> str:
+        """Counts and deltas as one relation (only our own table and column names)."""
+        table, deltas = self.base._meta.db_table, self.delta._meta.db_table
+        return (
+            f"(SELECT {self.columns}, n FROM {table} "
+            f"UNION ALL SELECT {self.columns}, n FROM {deltas}) AS tally"
+        )
+
+    @property
+    def fold_sql(self) -> str:
+        """Move every delta into the counts, keys in order, in one statement."""
+        table, deltas, cols = self.base._meta.db_table, self.delta._meta.db_table, self.columns
+        return (
+            f"WITH moved AS (DELETE FROM {deltas} RETURNING {cols}, n) "  # noqa: S608
+            f"INSERT INTO {table} AS t ({cols}, n) "
+            f"SELECT {cols}, sum(n) FROM moved GROUP BY {cols} ORDER BY {cols} "
+            f"ON CONFLICT ({cols}) DO UPDATE SET n = t.n + EXCLUDED.n"
+        )
+
+
+TEAM = Tally("team", TeamTally, TeamTallyDelta, ("team_id", "status"))
+FLEET = Tally("fleet", FleetTally, FleetTallyDelta, ("status", "provider", "region"))
+TALLIES = (TEAM, FLEET)
 
 
 @dataclass(frozen=True)
 class Drift:
-    key: Key
+    tally: str
+    key: tuple[Any, ...]
     tallied: int
     counted: int
-
-
-# Base counts and pending deltas, read together in one statement (one snapshot).
-SOURCE = (
-    "(SELECT team_id, status, provider, region, n FROM connectors_connectiontally "
-    "UNION ALL SELECT team_id, status, provider, region, n "
-    "FROM connectors_connectiontallydelta) AS tally"
-)
 
 
 def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
@@ -46,24 +76,25 @@ def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
         return list(cursor.fetchall())
 
 
-def tally_counts() -> dict[Key, int]:
-    """Every non-zero count, by key."""
+def tally_counts(tally: Tally) -> dict[tuple[Any, ...], int]:
+    """Every non-zero count of `tally`, by key."""
     rows = _fetch(
-        f"SELECT team_id, status, provider, region, SUM(n) FROM {SOURCE} "  # noqa: S608
-        "GROUP BY team_id, status, provider, region HAVING SUM(n) <> 0",
+        f"SELECT {tally.columns}, SUM(n) FROM {tally.source} "  # noqa: S608 - our identifiers
+        f"GROUP BY {tally.columns} HAVING SUM(n) <> 0",
         [],
     )
-    return {(team, status, provider, region): int(n) for team, status, provider, region, n in rows}
+    return {tuple(row[:-1]): int(row[-1]) for row in rows}
+
+
+def counted(tally: Tally) -> dict[tuple[Any, ...], int]:
+    """The same counts from a GROUP BY over every connection (the slow, certain way)."""
+    rows = Connection.objects.order_by().values_list(*tally.key).annotate(n=Count("id"))
+    return {tuple(row[:-1]): int(row[-1]) for row in rows}
 
 
 def fleet_counts() -> list[tuple[str, str, str, int]]:
     """(status, provider, region, connections) over the whole fleet, zeros left out."""
-    rows = _fetch(
-        f"SELECT status, provider, region, SUM(n) FROM {SOURCE} "  # noqa: S608
-        "GROUP BY status, provider, region HAVING SUM(n) <> 0",
-        [],
-    )
-    return [(status, provider, region, int(n)) for status, provider, region, n in rows]
+    return [(s, p, r, n) for (s, p, r), n in tally_counts(FLEET).items()]
 
 
 def team_counts(
@@ -81,7 +112,7 @@ def team_counts(
         "SELECT team_id, SUM(n) AS connections, "  # noqa: S608 - the SQL is ours; values are params
         "SUM(CASE WHEN status = %s THEN n ELSE 0 END) AS failing, "
         "SUM(CASE WHEN status = %s THEN n ELSE 0 END) AS revoked "
-        f"FROM {SOURCE} {where} GROUP BY team_id HAVING SUM(n) > 0 "
+        f"FROM {TEAM.source} {where} GROUP BY team_id HAVING SUM(n) > 0 "
         "ORDER BY failing DESC, revoked DESC, connections DESC, team_id LIMIT %s OFFSET %s",
         [*params, limit, offset],
     )
@@ -91,29 +122,22 @@ def team_counts(
     ]
 
 
-def counted() -> dict[Key, int]:
-    """The same counts from a GROUP BY over every connection (the slow, certain way)."""
-    rows = (
-        Connection.objects.order_by()
-        .values_list(*FIELDS)
-        .annotate(n=Count("id"))
-    )  # fmt: skip
-    return {(team, status, provider, region): n for team, status, provider, region, n in rows}
-
-
 def tally_drift() -> list[Drift]:
-    """Every key where the tally and a real count disagree (empty when all is well)."""
-    tallied, real = tally_counts(), counted()
-    return [
-        Drift(key, tallied.get(key, 0), real.get(key, 0))
-        for key in sorted(tallied.keys() | real.keys())
-        if tallied.get(key, 0) != real.get(key, 0)
-    ]
+    """Every key where a tally and a real count disagree (empty when all is well)."""
+    drift = []
+    for tally in TALLIES:
+        tallied, real = tally_counts(tally), counted(tally)
+        drift += [
+            Drift(tally.name, key, tallied.get(key, 0), real.get(key, 0))
+            for key in sorted(tallied.keys() | real.keys(), key=str)
+            if tallied.get(key, 0) != real.get(key, 0)
+        ]
+    return drift
 
 
 @transaction.atomic
 def tally_rebuild() -> int:
-    """Recount from the connections table; returns the number of tally rows written.
+    """Recount both tallies from the connections table; returns the rows written.
 
     Writers to the connections table wait while this runs (a SHARE lock on Postgres;
     SQLite has one writer anyway), so no change slips between the count and the write.
@@ -122,25 +146,16 @@ def tally_rebuild() -> int:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [COMPACT_LOCK])
             cursor.execute("LOCK TABLE connectors_connection IN SHARE MODE")
-    ConnectionTallyDelta.objects.all().delete()
-    ConnectionTally.objects.all().delete()
-    rows = [
-        ConnectionTally(team_id=team, status=status, provider=provider, region=region, n=n)
-        for (team, status, provider, region), n in counted().items()
-    ]
-    ConnectionTally.objects.bulk_create(rows, batch_size=1000)
-    return len(rows)
-
-
-FOLD = """
-WITH moved AS (
-  DELETE FROM connectors_connectiontallydelta RETURNING team_id, status, provider, region, n
-)
-INSERT INTO connectors_connectiontally AS t (team_id, status, provider, region, n)
-SELECT team_id, status, provider, region, sum(n) FROM moved
-GROUP BY team_id, status, provider, region ORDER BY team_id, status, provider, region
-ON CONFLICT (team_id, status, provider, region) DO UPDATE SET n = t.n + EXCLUDED.n
-"""
+    written = 0
+    for tally in TALLIES:
+        tally.delta._default_manager.all().delete()
+        tally.base._default_manager.all().delete()
+        rows = [
+            tally.base(**dict(zip(tally.key, key, strict=True)), n=n)
+            for key, n in counted(tally).items()
+        ]
+        written += len(tally.base._default_manager.bulk_create(rows, batch_size=1000))
+    return written
 
 
 @transaction.atomic
@@ -151,14 +166,16 @@ def tally_compact() -> dict[str, int]:
     one returns at once). The triggers only ever insert deltas, so nothing here waits
     on a writer. Returns how many keys took deltas and how many zero rows were dropped.
     """
-    keys = 0
+    keys = zero = 0
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [COMPACT_LOCK])
             row = cursor.fetchone()
             if not (row and row[0]):
                 return {"keys": 0, "zero_rows": 0}
-            cursor.execute(FOLD)
-            keys = cursor.rowcount
-    zero = ConnectionTally.objects.filter(n=0).delete()[0]
+            for tally in TALLIES:
+                cursor.execute(tally.fold_sql)
+                keys += cursor.rowcount
+    for tally in TALLIES:
+        zero += tally.base._default_manager.filter(n=0).delete()[0]
     return {"keys": keys, "zero_rows": zero}

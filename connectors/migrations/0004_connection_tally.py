@@ -6,29 +6,33 @@ from django.db import migrations, models
 
 # Kept in this migration, not imported from app code: a migration must stay as it ran.
 # PostgreSQL: statement-level triggers with transition tables, so a bulk UPDATE of 250
-# connections costs one grouped INSERT of deltas, and only when a key (team, status,
-# provider, region) actually changed. Appending never touches a row another writer
-# holds: concurrent writers never wait on each other, so they cannot deadlock.
-PG_FUNCTION = """
+# connections costs one grouped INSERT of deltas per tally, and only when a counted
+# column actually changed. Appending never touches a row another writer holds:
+# concurrent writers never wait on each other, so they cannot deadlock.
+TEAM, FLEET = "team_id, status", "status, provider, region"
+PG_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION connectors_tally_apply() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
-    INSERT INTO connectors_connectiontallydelta (team_id, status, provider, region, n)
-    SELECT team_id, status, provider, region, count(*) FROM tally_new
-    GROUP BY 1, 2, 3, 4;
+    INSERT INTO connectors_teamtallydelta ({TEAM}, n)
+    SELECT {TEAM}, count(*) FROM tally_new GROUP BY {TEAM};
+    INSERT INTO connectors_fleettallydelta ({FLEET}, n)
+    SELECT {FLEET}, count(*) FROM tally_new GROUP BY {FLEET};
   ELSIF TG_OP = 'DELETE' THEN
-    INSERT INTO connectors_connectiontallydelta (team_id, status, provider, region, n)
-    SELECT team_id, status, provider, region, -count(*) FROM tally_old
-    GROUP BY 1, 2, 3, 4;
+    INSERT INTO connectors_teamtallydelta ({TEAM}, n)
+    SELECT {TEAM}, -count(*) FROM tally_old GROUP BY {TEAM};
+    INSERT INTO connectors_fleettallydelta ({FLEET}, n)
+    SELECT {FLEET}, -count(*) FROM tally_old GROUP BY {FLEET};
   ELSE
-    INSERT INTO connectors_connectiontallydelta (team_id, status, provider, region, n)
-    SELECT team_id, status, provider, region, sum(d) FROM (
-      SELECT team_id, status, provider, region, 1 AS d FROM tally_new
-      UNION ALL
-      SELECT team_id, status, provider, region, -1 AS d FROM tally_old
-    ) AS moved
-    GROUP BY 1, 2, 3, 4 HAVING sum(d) <> 0;
+    INSERT INTO connectors_teamtallydelta ({TEAM}, n)
+    SELECT {TEAM}, sum(d) FROM (
+      SELECT {TEAM}, 1 AS d FROM tally_new UNION ALL SELECT {TEAM}, -1 AS d FROM tally_old
+    ) AS moved GROUP BY {TEAM} HAVING sum(d) <> 0;
+    INSERT INTO connectors_fleettallydelta ({FLEET}, n)
+    SELECT {FLEET}, sum(d) FROM (
+      SELECT {FLEET}, 1 AS d FROM tally_new UNION ALL SELECT {FLEET}, -1 AS d FROM tally_old
+    ) AS moved GROUP BY {FLEET} HAVING sum(d) <> 0;
   END IF;
   RETURN NULL;
 END
@@ -53,45 +57,52 @@ PG_DROP = [
 ]
 
 # SQLite has one writer at a time and row-level triggers only. A delete only
-# decrements an existing row, so emptying the tally before the connections (as a test
+# decrements an existing row, so emptying a tally before the connections (as a test
 # flush may) leaves nothing behind.
-SQLITE_KEY = "team_id, status, provider, region"
+TEAM_ADD = (
+    "INSERT INTO connectors_teamtally (team_id, status, n) VALUES (NEW.team_id, NEW.status, 1) "
+    "ON CONFLICT (team_id, status) DO UPDATE SET n = n + 1;"
+)
+TEAM_TAKE = (
+    "UPDATE connectors_teamtally SET n = n - 1 "
+    "WHERE team_id = OLD.team_id AND status = OLD.status;"
+)
+FLEET_ADD = (
+    "INSERT INTO connectors_fleettally (status, provider, region, n) "
+    "VALUES (NEW.status, NEW.provider, NEW.region, 1) "
+    "ON CONFLICT (status, provider, region) DO UPDATE SET n = n + 1;"
+)
+FLEET_TAKE = (
+    "UPDATE connectors_fleettally SET n = n - 1 "
+    "WHERE status = OLD.status AND provider = OLD.provider AND region = OLD.region;"
+)
 SQLITE_TRIGGERS = [
-    f"""CREATE TRIGGER connectors_tally_insert AFTER INSERT ON connectors_connection
-    BEGIN
-      INSERT INTO connectors_connectiontally ({SQLITE_KEY}, n)
-      VALUES (NEW.team_id, NEW.status, NEW.provider, NEW.region, 1)
-      ON CONFLICT ({SQLITE_KEY}) DO UPDATE SET n = n + 1;
-    END""",
-    f"""CREATE TRIGGER connectors_tally_update
-    AFTER UPDATE OF team_id, status, provider, region ON connectors_connection
-    WHEN OLD.team_id IS NOT NEW.team_id OR OLD.status IS NOT NEW.status
-      OR OLD.provider IS NOT NEW.provider OR OLD.region IS NOT NEW.region
-    BEGIN
-      UPDATE connectors_connectiontally SET n = n - 1
-      WHERE team_id = OLD.team_id AND status = OLD.status
-        AND provider = OLD.provider AND region = OLD.region;
-      INSERT INTO connectors_connectiontally ({SQLITE_KEY}, n)
-      VALUES (NEW.team_id, NEW.status, NEW.provider, NEW.region, 1)
-      ON CONFLICT ({SQLITE_KEY}) DO UPDATE SET n = n + 1;
-    END""",
-    """CREATE TRIGGER connectors_tally_delete AFTER DELETE ON connectors_connection
-    BEGIN
-      UPDATE connectors_connectiontally SET n = n - 1
-      WHERE team_id = OLD.team_id AND status = OLD.status
-        AND provider = OLD.provider AND region = OLD.region;
-    END""",
+    "CREATE TRIGGER connectors_tally_insert AFTER INSERT ON connectors_connection "
+    f"BEGIN {TEAM_ADD} {FLEET_ADD} END",
+    "CREATE TRIGGER connectors_tally_delete AFTER DELETE ON connectors_connection "
+    f"BEGIN {TEAM_TAKE} {FLEET_TAKE} END",
+    "CREATE TRIGGER connectors_tally_update_team "
+    "AFTER UPDATE OF team_id, status ON connectors_connection "
+    "WHEN OLD.team_id IS NOT NEW.team_id OR OLD.status IS NOT NEW.status "
+    f"BEGIN {TEAM_TAKE} {TEAM_ADD} END",
+    "CREATE TRIGGER connectors_tally_update_fleet "
+    "AFTER UPDATE OF status, provider, region ON connectors_connection "
+    "WHEN OLD.status IS NOT NEW.status OR OLD.provider IS NOT NEW.provider "
+    "OR OLD.region IS NOT NEW.region "
+    f"BEGIN {FLEET_TAKE} {FLEET_ADD} END",
 ]
 SQLITE_DROP = [
     "DROP TRIGGER IF EXISTS connectors_tally_insert",
-    "DROP TRIGGER IF EXISTS connectors_tally_update",
     "DROP TRIGGER IF EXISTS connectors_tally_delete",
+    "DROP TRIGGER IF EXISTS connectors_tally_update_team",
+    "DROP TRIGGER IF EXISTS connectors_tally_update_fleet",
 ]
-FILL = """
-INSERT INTO connectors_connectiontally (team_id, status, provider, region, n)
-SELECT team_id, status, provider, region, count(*) FROM connectors_connection
-GROUP BY team_id, status, provider, region
-"""
+FILL = [
+    f"INSERT INTO connectors_teamtally ({TEAM}, n) "
+    f"SELECT {TEAM}, count(*) FROM connectors_connection GROUP BY {TEAM}",
+    f"INSERT INTO connectors_fleettally ({FLEET}, n) "
+    f"SELECT {FLEET}, count(*) FROM connectors_connection GROUP BY {FLEET}",
+]
 
 
 def install(apps, schema_editor):
@@ -102,7 +113,7 @@ def install(apps, schema_editor):
         statements = SQLITE_TRIGGERS
     else:
         raise RuntimeError(f"No connection-tally triggers for the {vendor} database.")
-    for statement in [*statements, FILL]:
+    for statement in [*statements, *FILL]:
         schema_editor.execute(statement, params=None)
 
 
@@ -110,7 +121,6 @@ def uninstall(apps, schema_editor):
     drop = PG_DROP if schema_editor.connection.vendor == "postgresql" else SQLITE_DROP
     for statement in drop:
         schema_editor.execute(statement, params=None)
-
 
 
 class Migration(migrations.Migration):
@@ -122,7 +132,7 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='ConnectionTally',
+            name='FleetTally',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('status', models.CharField(max_length=20)),
@@ -130,15 +140,42 @@ class Migration(migrations.Migration):
                 ('region', models.CharField(blank=True, max_length=20)),
                 ('n', models.IntegerField(default=0)),
             ],
+            options={
+                'constraints': [models.UniqueConstraint(fields=('status', 'provider', 'region'), name='fleet_tally_key')],
+            },
         ),
         migrations.CreateModel(
-            name='ConnectionTallyDelta',
+            name='FleetTallyDelta',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('status', models.CharField(max_length=20)),
                 ('provider', models.CharField(max_length=40)),
                 ('region', models.CharField(blank=True, max_length=20)),
                 ('n', models.IntegerField(default=0)),
+            ],
+            options={
+                'abstract': False,
+            },
+        ),
+        migrations.CreateModel(
+            name='TeamTally',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('status', models.CharField(max_length=20)),
+                ('n', models.IntegerField(default=0)),
+                ('team', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='portal.team')),
+            ],
+            options={
+                'constraints': [models.UniqueConstraint(fields=('team', 'status'), name='team_tally_key')],
+            },
+        ),
+        migrations.CreateModel(
+            name='TeamTallyDelta',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('status', models.CharField(max_length=20)),
+                ('n', models.IntegerField(default=0)),
+                ('team', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='portal.team')),
             ],
             options={
                 'abstract': False,
@@ -155,20 +192,6 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='transition',
             index=models.Index(fields=['team', '-at'], name='transition_team_time_idx'),
-        ),
-        migrations.AddField(
-            model_name='connectiontally',
-            name='team',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='portal.team'),
-        ),
-        migrations.AddField(
-            model_name='connectiontallydelta',
-            name='team',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='portal.team'),
-        ),
-        migrations.AddConstraint(
-            model_name='connectiontally',
-            constraint=models.UniqueConstraint(fields=('team', 'status', 'provider', 'region'), name='connection_tally_key'),
         ),
         migrations.RunPython(install, uninstall),
     ]

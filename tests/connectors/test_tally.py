@@ -1,4 +1,4 @@
-"""The connection tally: database triggers keep per-team counts equal to a real count.
+"""The connection tallies: database triggers keep the counts equal to a real count.
 
 Every way the code writes connections is exercised (ORM saves, queryset updates and
 deletes, bulk creates, the engine's one-statement bulk write, team and app deletion),
@@ -18,8 +18,16 @@ from django.core.management import CommandError, call_command
 from django.db import connection, connections, transaction
 
 from connectors.engine.writes import rows_update
-from connectors.models import Connection, ConnectionTally, ConnectionTallyDelta
-from connectors.tally import counted, tally_compact, tally_counts, tally_drift, tally_rebuild
+from connectors.models import Connection, FleetTally, FleetTallyDelta, TeamTally, TeamTallyDelta
+from connectors.tally import (
+    FLEET,
+    TEAM,
+    counted,
+    tally_compact,
+    tally_counts,
+    tally_drift,
+    tally_rebuild,
+)
 from portal.models import Team
 from tests.connectors.factories import AppFactory, ConnectionFactory
 from tests.factories import TeamFactory
@@ -39,27 +47,36 @@ def test_creates_updates_and_deletes_are_counted() -> None:
     app = AppFactory()
     first = ConnectionFactory(app=app, status="healthy")
     ConnectionFactory(app=app, status="healthy")
-    assert tally_counts() == {(app.team_id, "healthy", "intercom", "us"): 2}
+    assert tally_counts(TEAM) == {(app.team_id, "healthy"): 2}
+    assert tally_counts(FLEET) == {("healthy", "intercom", "us"): 2}
 
-    first.status = "revoked"
+    first.status, first.region = "revoked", "eu"
     first.save()
-    assert tally_counts() == {
-        (app.team_id, "healthy", "intercom", "us"): 1,
-        (app.team_id, "revoked", "intercom", "us"): 1,
+    assert tally_counts(TEAM) == {(app.team_id, "healthy"): 1, (app.team_id, "revoked"): 1}
+    assert tally_counts(FLEET) == {
+        ("healthy", "intercom", "us"): 1,
+        ("revoked", "intercom", "eu"): 1,
     }
     first.delete()
-    assert tally_counts() == {(app.team_id, "healthy", "intercom", "us"): 1}
+    assert tally_counts(TEAM) == {(app.team_id, "healthy"): 1}
+    assert tally_counts(FLEET) == {("healthy", "intercom", "us"): 1}
     assert_in_step()
 
 
 def test_saves_that_change_no_key_leave_the_tally_alone() -> None:
     conn = ConnectionFactory(status="healthy")
-    before = list(ConnectionTally.objects.values_list("id", "n"))
+    tally_compact()
+
+    def rows() -> list[list[tuple[int, int]]]:
+        return [list(m.objects.order_by("id").values_list("id", "n"))
+                for m in (TeamTally, TeamTallyDelta, FleetTally, FleetTallyDelta)]  # fmt: skip
+
+    before = rows()
     conn.workspace_name = "Renamed"
     conn.last_latency_ms = 120
     conn.save()
     Connection.objects.filter(pk=conn.pk).update(consecutive_failures=3)
-    assert list(ConnectionTally.objects.values_list("id", "n")) == before
+    assert rows() == before
 
 
 def test_random_mix_of_every_write_path_stays_in_step() -> None:
@@ -110,17 +127,18 @@ def test_compaction_folds_pending_changes_without_changing_any_count() -> None:
     app = AppFactory()
     ConnectionFactory.create_batch(4, app=app, status="healthy")
     Connection.objects.filter(pk__in=Connection.objects.values("pk")[:2]).update(status="failing")
-    before = tally_counts()
-    assert before == {
-        (app.team_id, "healthy", "intercom", "us"): 2,
-        (app.team_id, "failing", "intercom", "us"): 2,
-    }
-    pending = ConnectionTallyDelta.objects.count()
+    before = tally_counts(TEAM), tally_counts(FLEET)
+    assert before == (
+        {(app.team_id, "healthy"): 2, (app.team_id, "failing"): 2},
+        {("healthy", "intercom", "us"): 2, ("failing", "intercom", "us"): 2},
+    )
+    pending = TeamTallyDelta.objects.count() + FleetTallyDelta.objects.count()
     assert pending > 0 if connection.vendor == "postgresql" else pending == 0
     tally_compact()
-    assert ConnectionTallyDelta.objects.count() == 0
-    assert tally_counts() == before
-    assert dict(ConnectionTally.objects.values_list("status", "n")) == {"healthy": 2, "failing": 2}
+    assert TeamTallyDelta.objects.count() + FleetTallyDelta.objects.count() == 0
+    assert (tally_counts(TEAM), tally_counts(FLEET)) == before
+    assert dict(TeamTally.objects.values_list("status", "n")) == {"healthy": 2, "failing": 2}
+    assert dict(FleetTally.objects.values_list("status", "n")) == {"healthy": 2, "failing": 2}
 
 
 def test_deleting_a_team_or_an_app_keeps_counts_right_and_compaction_clears_zeros() -> None:
@@ -130,36 +148,39 @@ def test_deleting_a_team_or_an_app_keeps_counts_right_and_compaction_clears_zero
     app.delete()  # connections stay, without their app: counts are unchanged
     assert_in_step()
     tally_compact()
-    assert ConnectionTally.objects.filter(team_id=app.team_id, n=3).exists()
+    assert TeamTally.objects.filter(team_id=app.team_id, n=3).exists()
     Team.objects.get(pk=app.team_id).delete()
     assert_in_step()
-    assert ConnectionTally.objects.filter(team_id=app.team_id).exists()
-    assert tally_compact()["zero_rows"] == 1
-    assert not ConnectionTally.objects.filter(team_id=app.team_id).exists()
-    assert tally_counts() == {(other.team_id, "failing", "intercom", "us"): 1}
+    assert TeamTally.objects.filter(team_id=app.team_id).exists()
+    # The team's row and the fleet's healthy row both fell to zero.
+    assert tally_compact()["zero_rows"] == 2
+    assert not TeamTally.objects.filter(team_id=app.team_id).exists()
+    assert tally_counts(TEAM) == {(other.team_id, "failing"): 1}
+    assert list(FleetTally.objects.values_list("status", "n")) == [("failing", 1)]
 
 
 def test_drift_is_reported_and_rebuild_repairs_it() -> None:
     conn = ConnectionFactory(status="healthy")
     ConnectionFactory(team=conn.team, app=conn.app, status="revoked")
     tally_compact()
-    ConnectionTally.objects.filter(status="revoked").update(n=7)  # as a bad restore might
-    ConnectionTally.objects.filter(status="healthy").delete()
+    TeamTally.objects.filter(status="revoked").update(n=7)  # as a bad restore might
+    FleetTally.objects.filter(status="healthy").delete()
 
-    drift = {d.key[1]: (d.tallied, d.counted) for d in tally_drift()}
-    assert drift == {"healthy": (0, 1), "revoked": (7, 1)}
+    drift = {(d.tally, d.key[-1] if d.tally == "team" else d.key[0]): (d.tallied, d.counted)
+             for d in tally_drift()}  # fmt: skip
+    assert drift == {("fleet", "healthy"): (0, 1), ("team", "revoked"): (7, 1)}
     out = StringIO()
     with pytest.raises(CommandError, match="connection_tally --rebuild"):
         call_command("connection_tally", stdout=out)
     assert "tally 7, real 1" in out.getvalue()
 
     call_command("connection_tally", "--rebuild", stdout=out)
-    assert "Rebuilt the connection tally: 2 rows." in out.getvalue()
+    assert "Rebuilt the connection tallies: 4 rows." in out.getvalue()
     assert_in_step()
     out = StringIO()
     call_command("connection_tally", stdout=out)
-    assert "matches the connections table" in out.getvalue()
-    assert tally_rebuild() == 2
+    assert "match the connections table" in out.getvalue()
+    assert tally_rebuild() == 4
 
 
 @pytest.mark.django_db(transaction=True)
@@ -219,5 +240,6 @@ def test_concurrent_writers_neither_deadlock_nor_lose_counts() -> None:
     compacting.join(30)
     assert errors == []
     assert connection.vendor == "postgresql"
-    assert tally_counts() == counted()
-    assert sum(tally_counts().values()) == 60
+    assert tally_counts(TEAM) == counted(TEAM)
+    assert tally_counts(FLEET) == counted(FLEET)
+    assert sum(tally_counts(TEAM).values()) == sum(tally_counts(FLEET).values()) == 60

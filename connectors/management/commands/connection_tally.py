@@ -12,8 +12,8 @@ from connectors.tally import tally_drift, tally_rebuild
 
 class Command(BaseCommand):
     help = (
-        "Check the connection tally (the counts behind /ops/ and /metrics) against a real "
-        "count of the connections table; --rebuild recounts it."
+        "Check the connection tallies (the counts behind /ops/ and /metrics) against a "
+        "real count of the connections table; --rebuild recounts them."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -26,18 +26,15 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["rebuild"]:
             rows = tally_rebuild()
-            self.stdout.write(f"Rebuilt the connection tally: {rows} rows.")
+            self.stdout.write(f"Rebuilt the connection tallies: {rows} rows.")
             return
         drift = tally_drift()
         if not drift:
-            self.stdout.write("The connection tally matches the connections table.")
+            self.stdout.write("The connection tallies match the connections table.")
             return
         for d in drift[:50]:
-            team, status, provider, region = d.key
-            self.stdout.write(
-                f"team {team} {status} {provider} {region or '-'}: "
-                f"tally {d.tallied}, real {d.counted}"
-            )
+            key = " ".join(str(part) or "-" for part in d.key)
+            self.stdout.write(f"{d.tally} tally, {key}: tally {d.tallied}, real {d.counted}")
         raise CommandError(
             f"{len(drift)} tally rows disagree with the connections table; "
             "run `manage.py connection_tally --rebuild`."
