@@ -184,14 +184,18 @@ def bar_chart(
         return empty_chart(title=title, message="Nothing measured in this period.")
     top = _scale([v for _, v in points])
     total = (end - start).total_seconds() or 1.0
-    bar = max(1.0, (WIDTH - PAD_LEFT - PAD_RIGHT) * step_seconds / total - 1)
+    inner = WIDTH - PAD_LEFT - PAD_RIGHT
+    bar = max(1.0, inner * step_seconds / total - 1)
+    # A day holds 288 bars: the loop stays plain arithmetic and string formatting.
+    origin, suffix, base = start.timestamp(), escape(unit), HEIGHT - PAD_BOTTOM
     bars = []
     for moment, value in points:
         y = _y(value, top, HEIGHT)
+        x = PAD_LEFT + max(0.0, min(1.0, (moment.timestamp() - origin) / total)) * inner
         bars.append(
-            f'<rect class="chart-bar" x="{_x(moment, start, end):.1f}" y="{y:.1f}" '
-            f'width="{bar:.1f}" height="{HEIGHT - PAD_BOTTOM - y:.1f}">'
-            f"<title>{moment:%H:%M} UTC: {value:g}{escape(unit)}</title></rect>"
+            f'<rect class="chart-bar" x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" '
+            f'height="{base - y:.1f}"><title>{moment.hour:02d}:{moment.minute:02d} UTC: '
+            f"{value:g}{suffix}</title></rect>"
         )
     values = [v for _, v in points]
     desc = (

@@ -119,13 +119,15 @@ def _liveness(now: Any) -> dict[str, Any]:
 
 
 def _dashboard_figures(now: Any) -> dict[str, Any]:
+    totals = selectors.ops_totals()
+    active = sum(totals.by_status[s] for s in selectors.ACTIVE)
     return {
         "now": now,
-        "totals": selectors.ops_totals(),
+        "totals": totals,
         "broken": selectors.ops_broken_longest(),
         "transitions": selectors.ops_transitions_recent(),
         "team_rows": selectors.ops_team_rows(limit=15),
-        "lag": selectors.ops_check_lag(now=now),
+        "lag": selectors.ops_check_lag(now=now, active=active),
         "latency_hour": selectors.ops_latency(since=now - timedelta(hours=1), until=now),
         "latency_day": selectors.ops_latency(since=now - timedelta(days=1), until=now, slices=24),
         **_charts(now),
