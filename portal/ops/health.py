@@ -12,10 +12,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
 from connectors.health.outcomes import Outcome, Status
-from connectors.models import Check, CheckDaily, Connection, Transition
+from connectors.models import App, Check, CheckDaily, Connection, Transition
 from portal.models import Team
 from portal.ops import charts
 from portal.ops.selectors import query_text
@@ -37,6 +37,11 @@ SORTS = {
     "latency": ("last_latency_ms", "id"),
     "-latency": ("-last_latency_ms", "-id"),
 }
+# The columns the overview shows: a narrow row (no tokens, none of the scheduler's
+# columns) sorts and loads faster, and the apps come in a second small query rather
+# than a join that Postgres would run over the whole team before sorting.
+OVERVIEW_FIELDS = ("app", "external_id", "workspace_name", "region", "status", "status_since",
+                   "status_reason", "last_checked_at", "last_latency_ms")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -73,7 +78,11 @@ def team_tiles(team: Team) -> dict[str, int]:
 
 
 def team_connections(team: Team, filters: TeamFilters) -> QuerySet[Connection]:
-    rows = Connection.objects.filter(team=team).select_related("app")
+    rows = (
+        Connection.objects.filter(team=team)
+        .only(*OVERVIEW_FIELDS)
+        .prefetch_related(Prefetch("app", queryset=App.objects.only("public_id", "name")))
+    )
     if filters.status:
         rows = rows.filter(status=filters.status)
     if filters.app:
