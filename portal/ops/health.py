@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
@@ -37,6 +38,9 @@ SORTS = {
     "latency": ("last_latency_ms", "id"),
     "-latency": ("-last_latency_ms", "-id"),
 }
+# A column header sorts by its first sort, then by the reverse one when clicked again.
+COLUMN_SORTS = {"name": "name", "status": "status", "since": "since", "checked": "-checked",
+                "latency": "-latency"}  # fmt: skip
 # The columns the overview shows: a narrow row (no tokens, none of the scheduler's
 # columns) sorts and loads faster, and the apps come in a second small query rather
 # than a join that Postgres would run over the whole team before sorting.
@@ -68,6 +72,17 @@ class TeamFilters:
 
     def as_query(self) -> dict[str, str]:
         return {k: v for k, v in self.__dict__.items() if v and not (k == "sort" and v == "name")}
+
+    def sort_links(self) -> dict[str, str]:
+        """Each column header's link: the same filters, sorted by that column, in reverse
+        when the list is already sorted by it (the page goes back to the first)."""
+        keep = "".join(f"{k}={quote(v)}&" for k, v in self.as_query().items() if k != "sort")
+        links = {}
+        for column, first in COLUMN_SORTS.items():
+            flipped = first[1:] if first.startswith("-") else f"-{first}"
+            sort = flipped if self.sort == first and flipped in SORTS else first
+            links[column] = f"?{keep}sort={sort}"
+        return links
 
 
 def team_tiles(team: Team) -> dict[str, int]:

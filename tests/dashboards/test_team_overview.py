@@ -109,3 +109,23 @@ def test_connection_page_shows_health_history_with_paged_checks(
     assert "Daily check latency over the last 7 days" in page
     assert page.count('class="health-check-row"') == 3
     assert "100.0" in page  # uptime over 24 h
+
+
+@pytest.mark.django_db
+def test_sort_links_keep_the_filters_and_reverse_the_current_sort(
+    alice_client: Client, team: Team
+) -> None:
+    fleet_build(team, 3)
+    page = alice_client.get("/t/alice-co/?status=healthy&q=workspace 0000&sort=-latency")
+    keep = "?status=healthy&amp;q=workspace%200000&amp;sort="
+    html = page.content.decode()
+    for sort, header in [("name", "Workspace"), ("status", "Status"), ("since", "Since"),
+                         ("-checked", "Last check"), ("latency", "Latency")]:  # fmt: skip
+        assert f'<a href="{keep}{sort}">{header}</a>' in html
+    html = alice_client.get("/t/alice-co/").content.decode()
+    assert '<a href="?sort=-name">Workspace</a>' in html
+    html = alice_client.get("/t/alice-co/?sort=since").content.decode()
+    assert '<a href="?sort=-since">Since</a>' in html
+    assert '<a href="?sort=-checked">Last check</a>' in html
+    html = alice_client.get("/t/alice-co/?sort=-checked").content.decode()
+    assert '<a href="?sort=checked">Last check</a>' in html
