@@ -84,6 +84,14 @@ class TeamFilters:
             links[column] = f"?{keep}sort={sort}"
         return links
 
+    def count_from(self, tiles: dict[str, int]) -> int | None:
+        """How many connections match, when the status tiles already tell (no filter but
+        the status one); None otherwise. Exact because `team_tiles` counts the table
+        itself: tiles from a lagging count would cut rows off the last page."""
+        if self.app or self.region or self.q:
+            return None
+        return tiles[self.status] if self.status else sum(tiles.values())
+
 
 def team_tiles(team: Team) -> dict[str, int]:
     """Connections of `team` by status (every status present, zeros included)."""
@@ -109,8 +117,13 @@ def team_connections(team: Team, filters: TeamFilters) -> QuerySet[Connection]:
     return rows.order_by(*SORTS[filters.sort])
 
 
-def team_connection_page(team: Team, filters: TeamFilters, page: str | None) -> Page[Connection]:
+def team_connection_page(
+    team: Team, filters: TeamFilters, page: str | None, *, count: int | None = None
+) -> Page[Connection]:
+    """A page of `team_connections`; `count`, when the caller knows it, saves the count."""
     paginator = Paginator(team_connections(team, filters), CONNECTIONS_PER_PAGE)
+    if count is not None:
+        paginator.count = count
     return paginator.get_page(page)
 
 

@@ -53,7 +53,10 @@ def team_create(request: HttpRequest) -> HttpResponse:
 def team_overview(request: HttpRequest, team: Team) -> HttpResponse:
     """Tiles by status, then the team's connections with uptime, filters and sorting."""
     filters = health.TeamFilters.from_query(request.GET)
-    page = health.team_connection_page(team, filters, request.GET.get("page"))
+    tiles = health.team_tiles(team)
+    page = health.team_connection_page(
+        team, filters, request.GET.get("page"), count=filters.count_from(tiles)
+    )
     rows = list(page.object_list)
     uptime = health.uptimes([c.pk for c in rows], now=timezone.now())
     role = _role(request)
@@ -63,7 +66,7 @@ def team_overview(request: HttpRequest, team: Team) -> HttpResponse:
         {
             "team": team,
             "membership": current_membership(request),
-            "tiles": health.team_tiles(team),
+            "tiles": tiles,
             "filters": filters,
             "query": filters.as_query(),
             "page": page,

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from django.db import connection as db
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from connectors.models import Connection
 from portal.models import Team, User
@@ -129,3 +131,15 @@ def test_sort_links_keep_the_filters_and_reverse_the_current_sort(
     assert '<a href="?sort=-checked">Last check</a>' in html
     html = alice_client.get("/t/alice-co/?sort=-checked").content.decode()
     assert '<a href="?sort=checked">Last check</a>' in html
+
+
+@pytest.mark.django_db
+def test_overview_without_filters_other_than_status_counts_from_the_tiles(
+    alice_client: Client, team: Team
+) -> None:
+    fleet_build(team, 60)
+    for url, count in [("/t/alice-co/", 60), ("/t/alice-co/?status=revoked", 8)]:
+        with CaptureQueriesContext(db) as queries:
+            page = alice_client.get(url).content.decode()
+        assert f'data-result-count="{count}"' in page
+        assert not [q for q in queries.captured_queries if '"__count"' in q["sql"]]
