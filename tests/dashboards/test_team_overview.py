@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection as db
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.timesince import timesince
 
-from connectors.models import Connection
+from connectors.health.outcomes import Outcome
+from connectors.models import Check, CheckDaily, Connection
 from portal.models import Team, User
-from tests.connectors.factories import AppFactory
+from portal.views.teams import _since
+from tests.connectors.factories import AppFactory, ConnectionFactory
 from tests.dashboards.fleet import fleet_build
 
 
@@ -134,6 +140,58 @@ def test_sort_links_keep_the_filters_and_reverse_the_current_sort(
 
 
 @pytest.mark.django_db
+def test_uptime_is_rounded_half_up_to_a_tenth(alice_client: Client, team: Team) -> None:
+    now = timezone.now()
+    app = AppFactory(team=team)
+    checked = ConnectionFactory(app=app, workspace_name="Checked")
+    ConnectionFactory(app=app, workspace_name="Unchecked")
+    Check.objects.bulk_create(
+        [Check(connection=checked, checked_at=now - timedelta(minutes=k + 1),
+               outcome=Outcome.OK if k == 0 else Outcome.TRANSIENT, status_after="healthy")
+         for k in range(8)]
+    )  # fmt: skip
+    CheckDaily.objects.create(
+        connection=checked, day=(now - timedelta(days=2)).date(), checks=400, ok=49, transient=351
+    )
+    CheckDaily.objects.create(
+        connection=checked, day=(now - timedelta(days=20)).date(), checks=97600, transient=97600
+    )
+    page = alice_client.get("/t/alice-co/").content.decode()
+    # 1 of 8; 49 of 400 is 12.25 (a float tie rounds up); 49 of 98,000 is 0.05.
+    assert '<td class="uptime">12.5% / 12.3% / 0.1%</td>' in page
+    assert '<td class="uptime">— / — / —</td>' in page
+
+
+@pytest.mark.django_db
+def test_rows_show_each_connection_with_fallbacks(alice_client: Client, team: Team) -> None:
+    now = timezone.now()
+    app = AppFactory(team=team, name="Main app")
+    bare = ConnectionFactory(
+        app=None, team=team, workspace_name="", external_id="ext-1", region="",
+        status="failing", status_reason="x" * 120, last_latency_ms=None,
+    )  # fmt: skip
+    named = ConnectionFactory(
+        app=app, workspace_name="Named", region="eu", status="healthy",
+        status_reason="an old reason", status_since=now - timedelta(days=3, hours=5, minutes=7),
+        last_checked_at=now - timedelta(minutes=4, seconds=30), last_latency_ms=1234,
+    )  # fmt: skip
+    page = alice_client.get("/t/alice-co/").content.decode()
+    for row in (bare, named):
+        assert f'href="{reverse("connection_detail", args=[team.slug, row.pk])}"' in page
+    assert ">ext-1</a>" in page
+    assert "(app deleted) · —" in page
+    assert f'<span class="small muted">{"x" * 89}…</span>' in page
+    assert page.count("<td>—</td>") == 2  # no status start, no latency
+    assert "<td>never</td>" in page
+    assert ">Named</a>" in page
+    assert "Main app · eu" in page
+    assert "an old reason" not in page  # a healthy row shows no reason
+    assert "3\xa0days, 5\xa0hours</time>" in page
+    assert "<td>4\xa0minutes ago</td>" in page
+    assert "<td>1234 ms</td>" in page
+
+
+@pytest.mark.django_db
 def test_overview_without_filters_other_than_status_counts_from_the_tiles(
     alice_client: Client, team: Team
 ) -> None:
@@ -143,3 +201,20 @@ def test_overview_without_filters_other_than_status_counts_from_the_tiles(
             page = alice_client.get(url).content.decode()
         assert f'data-result-count="{count}"' in page
         assert not [q for q in queries.captured_queries if '"__count"' in q["sql"]]
+
+
+@pytest.mark.parametrize(
+    "now",
+    [datetime(2026, 3, 1, 12, 0, 30, 250000, tzinfo=UTC),
+     datetime(2026, 1, 31, 23, 59, 59, 999999, tzinfo=UTC)],
+)  # fmt: skip
+def test_times_since_read_as_django_timesince(now: datetime) -> None:
+    minutes = [*range(3 * 1440), *range(3 * 1440, 5 * 7 * 1440, 7)]
+    for language in ("en", "de"):
+        with translation.override(language):
+            for span in minutes:
+                for seconds in (0, 29.5, 59.999999):
+                    moment = now - timedelta(minutes=span, seconds=seconds)
+                    assert _since(moment, now, language) == timesince(moment, now), moment
+            for moment in (now + timedelta(hours=1), now - timedelta(days=400)):
+                assert _since(moment, now, language) == timesince(moment, now)
