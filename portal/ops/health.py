@@ -13,7 +13,8 @@ from typing import Any
 from urllib.parse import quote
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db import connection as db
+from django.db.models import Count, Field, Model, Prefetch, Q, QuerySet
 
 from connectors.health.outcomes import Outcome, Status
 from connectors.models import App, Check, CheckDaily, Connection, Transition
@@ -129,41 +130,54 @@ def team_connection_page(
 
 def uptimes(connection_ids: list[int], *, now: datetime) -> dict[int, dict[str, float | None]]:
     """Uptime (share of "up" checks, in %) over 24 h (raw checks), 7 d and 30 d (daily
-    rollups), for a page of connections: two queries whatever the page size."""
-    up = Q(outcome__in=UP_OUTCOMES)
-    day = (
-        Check.objects.filter(connection_id__in=connection_ids, checked_at__gte=now - timedelta(1))
-        .order_by()
-        .values("connection_id")
-        .annotate(n=Count("id"), up=Count("id", filter=up))
+    rollups), for a page of connections: one statement whatever the page size.
+
+    Plain SQL: the ORM took twice as long to build the two aggregates as the database
+    took to run them, on every page of the overview.
+    """
+    result: dict[int, dict[str, float | None]] = {
+        cid: {"d1": None, "d7": None, "d30": None} for cid in connection_ids
+    }
+    if not connection_ids:
+        return result
+
+    def column(model: type[Model], name: str) -> str:
+        field = model._meta.get_field(name)
+        assert isinstance(field, Field), f"{name} is not a column"
+        return db.ops.quote_name(str(field.column))
+
+    # Only identifiers from the models' metadata go into the SQL text; values are params.
+    ids, up = ", ".join(["%s"] * len(connection_ids)), ", ".join(["%s"] * len(UP_OUTCOMES))
+    checks, daily = (db.ops.quote_name(m._meta.db_table) for m in (Check, CheckDaily))
+    check_id, daily_id = column(Check, "connection"), column(CheckDaily, "connection")
+    day, total = column(CheckDaily, "day"), column(CheckDaily, "checks")
+    good = " + ".join(column(CheckDaily, f) for f in ("ok", "forbidden", "rate_limited"))
+    sql = (
+        f"SELECT 1, {check_id}, COUNT(*), "  # noqa: S608 - identifiers from model metadata
+        f"SUM(CASE WHEN {column(Check, 'outcome')} IN ({up}) THEN 1 ELSE 0 END), NULL, NULL "
+        f"FROM {checks} WHERE {check_id} IN ({ids}) AND {column(Check, 'checked_at')} >= %s "
+        f"GROUP BY {check_id} "
+        f"UNION ALL SELECT 2, {daily_id}, SUM({total}), SUM({good}), "
+        f"SUM(CASE WHEN {day} > %s THEN {total} ELSE 0 END), "
+        f"SUM(CASE WHEN {day} > %s THEN {good} ELSE 0 END) "
+        f"FROM {daily} WHERE {daily_id} IN ({ids}) AND {day} > %s GROUP BY {daily_id}"
     )
-    since7, since30 = (now - timedelta(days=7)).date(), (now - timedelta(days=30)).date()
-    up_sum = Sum("ok") + Sum("forbidden") + Sum("rate_limited")
-    week = Q(day__gt=since7)
-    daily = (
-        CheckDaily.objects.filter(connection_id__in=connection_ids, day__gt=since30)
-        .order_by()
-        .values("connection_id")
-        .annotate(
-            n30=Sum("checks"),
-            up30=up_sum,
-            n7=Sum("checks", filter=week),
-            up7=Sum("ok", filter=week) + Sum("forbidden", filter=week)
-            + Sum("rate_limited", filter=week),
-        )
-    )  # fmt: skip
+    since7 = db.ops.adapt_datefield_value((now - timedelta(days=7)).date())
+    since30 = db.ops.adapt_datefield_value((now - timedelta(days=30)).date())
+    since1 = db.ops.adapt_datetimefield_value(now - timedelta(days=1))
+    outcomes = [o.value for o in UP_OUTCOMES]
+    params = [*outcomes, *connection_ids, since1, since7, since7, *connection_ids, since30]
 
     def pct(good: int | None, total: int | None) -> float | None:
         return round(100 * (good or 0) / total, 2) if total else None
 
-    result: dict[int, dict[str, float | None]] = {
-        cid: {"d1": None, "d7": None, "d30": None} for cid in connection_ids
-    }
-    for row in day:
-        result[row["connection_id"]]["d1"] = pct(row["up"], row["n"])
-    for weekly in daily:
-        result[weekly["connection_id"]]["d7"] = pct(weekly["up7"], weekly["n7"])
-        result[weekly["connection_id"]]["d30"] = pct(weekly["up30"], weekly["n30"])
+    with db.cursor() as cursor:
+        cursor.execute(sql, params)
+        for part, cid, n, n_up, n7, up7 in cursor.fetchall():
+            if part == 1:
+                result[cid]["d1"] = pct(n_up, n)
+            else:
+                result[cid]["d7"], result[cid]["d30"] = pct(up7, n7), pct(n_up, n)
     return result
 
 

@@ -140,25 +140,32 @@ def test_sort_links_keep_the_filters_and_reverse_the_current_sort(
 
 
 @pytest.mark.django_db
-def test_uptime_is_rounded_half_up_to_a_tenth(alice_client: Client, team: Team) -> None:
+def test_uptime_counts_up_outcomes_in_each_window_rounded_half_up(
+    alice_client: Client, team: Team
+) -> None:
     now = timezone.now()
     app = AppFactory(team=team)
     checked = ConnectionFactory(app=app, workspace_name="Checked")
     ConnectionFactory(app=app, workspace_name="Unchecked")
+    up = [Outcome.OK, Outcome.FORBIDDEN, Outcome.RATE_LIMITED]
     Check.objects.bulk_create(
-        [Check(connection=checked, checked_at=now - timedelta(minutes=k + 1),
-               outcome=Outcome.OK if k == 0 else Outcome.TRANSIENT, status_after="healthy")
-         for k in range(8)]
+        [Check(connection=checked, checked_at=now - timedelta(minutes=k + 1), outcome=outcome,
+               status_after="healthy")
+         for k, outcome in enumerate([*up, *[Outcome.TRANSIENT] * 5])]
+        + [Check(connection=checked, checked_at=now - timedelta(hours=25), outcome=Outcome.OK,
+                 status_after="healthy")]
     )  # fmt: skip
-    CheckDaily.objects.create(
-        connection=checked, day=(now - timedelta(days=2)).date(), checks=400, ok=49, transient=351
-    )
-    CheckDaily.objects.create(
-        connection=checked, day=(now - timedelta(days=20)).date(), checks=97600, transient=97600
-    )
+    for days, counts in [
+        (2, {"checks": 400, "ok": 40, "forbidden": 5, "rate_limited": 4, "transient": 351}),
+        (20, {"checks": 97600, "token_dead": 97600}),
+        (31, {"checks": 1000, "ok": 1000}),
+    ]:
+        CheckDaily.objects.create(connection=checked, day=(now - timedelta(days=days)).date(),
+                                  **counts)  # fmt: skip
     page = alice_client.get("/t/alice-co/").content.decode()
-    # 1 of 8; 49 of 400 is 12.25 (a float tie rounds up); 49 of 98,000 is 0.05.
-    assert '<td class="uptime">12.5% / 12.3% / 0.1%</td>' in page
+    # 3 of 8 in a day; 49 of 400 in a week is 12.25 (a float tie, rounded up); 49 of
+    # 98,000 in 30 days is 0.05. Older checks and rollups are left out.
+    assert '<td class="uptime">37.5% / 12.3% / 0.1%</td>' in page
     assert '<td class="uptime">— / — / —</td>' in page
 
 
