@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,7 +21,7 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 
 from connectors.health.outcomes import Status
-from connectors.models import App, Connection
+from connectors.models import App
 from portal.forms import TeamCreateForm, TeamSettingsForm
 from portal.models import Team, User
 from portal.ops import health
@@ -77,7 +77,13 @@ def team_overview(request: HttpRequest, team: Team) -> HttpResponse:
     )
     connections = list(page.object_list)
     now = timezone.now()
-    uptime = health.uptimes([c.pk for c in connections], now=now)
+    uptime = health.uptimes([c["id"] for c in connections], now=now)
+    apps = {
+        pk: (public_id, name)
+        for pk, public_id, name in App.objects.filter(team=team)
+        .order_by("name")
+        .values_list("pk", "public_id", "name")
+    }
     role = _role(request)
     return render(
         request,
@@ -89,8 +95,8 @@ def team_overview(request: HttpRequest, team: Team) -> HttpResponse:
             "filters": filters,
             "query": filters.as_query(),
             "page": page,
-            "rows": _overview_rows(team, connections, uptime, now=now),
-            "apps": App.objects.filter(team=team).order_by("name").values_list("public_id", "name"),
+            "rows": _overview_rows(team, connections, apps, uptime, now=now),
+            "apps": apps.values(),
             "statuses": health.STATUSES,
             "may_connect": role_allows(role, Perm.CONNECTIONS_CONNECT),
         },
@@ -98,29 +104,39 @@ def team_overview(request: HttpRequest, team: Team) -> HttpResponse:
 
 
 class _OverviewRow(NamedTuple):
-    connection: Connection
     href: str
     name: str
     app: str
     region: str
+    status: str
     reason: str  # shown under the status badge, or ""
     since_iso: str  # "" when the status has no start
     since: str
     checked: str  # "" when never checked
     latency: str
     uptime: str
+    reconnect: str  # the app's public id when the row offers to reconnect, or ""
 
 
 def _overview_rows(
     team: Team,
-    connections: list[Connection],
+    connections: list[dict[str, Any]],
+    apps: dict[int, tuple[str, str]],
     uptime: dict[int, dict[str, float | None]],
     *,
     now: datetime,
 ) -> list[_OverviewRow]:
     """The texts of the overview's rows, made here once: a page holds 50 rows, and the
     same texts from template filters (`timesince`, `floatformat`, `{% url %}`...) cost
-    several times more than the rest of the page."""
+    several times more than the rest of the page.
+
+    `apps` holds the team's apps (public id and name by pk); a row's app outside them
+    (the portal never makes one) is looked up.
+    """
+    others = {c["app_id"] for c in connections} - apps.keys() - {None}
+    if others:
+        found = App.objects.filter(pk__in=others).values_list("pk", "public_id", "name")
+        apps = {**apps, **{pk: (public_id, name) for pk, public_id, name in found}}
     # connection_detail's URL ends with the id: reverse it once, then add each row's id.
     detail = reverse("connection_detail", args=[team.slug, 0]).removesuffix("0/")
     point, language, zone = get_format("DECIMAL_SEPARATOR"), get_language(), get_current_timezone()
@@ -133,24 +149,28 @@ def _overview_rows(
             for v in values.values()
         )  # fmt: skip
 
-    return [
-        _OverviewRow(
-            connection=c,
-            href=f"{detail}{c.pk}/",
-            name=c.workspace_name or c.external_id,
-            app=(c.app.name if c.app else "") or "(app deleted)",
-            region=c.region or "—",
-            reason=Truncator(c.status_reason).chars(90)
-            if c.status_reason and c.status != Status.HEALTHY
-            else "",
-            since_iso=localtime(c.status_since, zone).isoformat() if c.status_since else "",
-            since=_since(c.status_since, now, language) if c.status_since else "",
-            checked=_since(c.last_checked_at, now, language) if c.last_checked_at else "",
-            latency="—" if c.last_latency_ms is None else f"{c.last_latency_ms} ms",
-            uptime=percents(uptime[c.pk]),
+    rows = []
+    for c in connections:
+        app = apps.get(c["app_id"])
+        since, checked, status = c["status_since"], c["last_checked_at"], c["status"]
+        reason = c["status_reason"] if status != Status.HEALTHY else ""
+        rows.append(
+            _OverviewRow(
+                href=f"{detail}{c['id']}/",
+                name=c["workspace_name"] or c["external_id"],
+                app=(app[1] if app else "") or "(app deleted)",
+                region=c["region"] or "—",
+                status=status,
+                reason=Truncator(reason).chars(90) if reason else "",
+                since_iso=localtime(since, zone).isoformat() if since else "",
+                since=_since(since, now, language) if since else "",
+                checked=_since(checked, now, language) if checked else "",
+                latency="—" if c["last_latency_ms"] is None else f"{c['last_latency_ms']} ms",
+                uptime=percents(uptime[c["id"]]),
+                reconnect=app[0] if app and status == Status.REVOKED else "",
+            )
         )
-        for c in connections
-    ]
+    return rows
 
 
 def _since(moment: datetime, now: datetime, language: str | None) -> str:

@@ -182,8 +182,16 @@ def test_rows_show_each_connection_with_fallbacks(alice_client: Client, team: Te
         status_reason="an old reason", status_since=now - timedelta(days=3, hours=5, minutes=7),
         last_checked_at=now - timedelta(minutes=4, seconds=30), last_latency_ms=1234,
     )  # fmt: skip
+    # An app of another team (the portal never makes one) is still named and offered.
+    elsewhere = AppFactory(name="Elsewhere app")
+    revoked = ConnectionFactory(
+        app=elsewhere, team=team, workspace_name="Moved", status="revoked",
+        status_since=now - timedelta(hours=1), last_latency_ms=5,
+    )  # fmt: skip
     page = alice_client.get("/t/alice-co/").content.decode()
-    for row in (bare, named):
+    assert "Elsewhere app · us" in page
+    assert f'action="/t/alice-co/apps/{elsewhere.public_id}/connect/"' in page
+    for row in (bare, named, revoked):
         assert f'href="{reverse("connection_detail", args=[team.slug, row.pk])}"' in page
     assert ">ext-1</a>" in page
     assert "(app deleted) · —" in page
