@@ -127,8 +127,8 @@ def _overview_rows(
     now: datetime,
 ) -> list[_OverviewRow]:
     """The texts of the overview's rows, made here once: a page holds 50 rows, and the
-    same texts from template filters (`timesince`, `floatformat`, `{% url %}`...) cost
-    several times more than the rest of the page.
+    same texts from template filters (`timesince`, `floatformat`, `{% url %}`...) took
+    most of the page's rendering time.
 
     `apps` holds the team's apps (public id and name by pk); a row's app outside them
     (the portal never makes one) is looked up.
