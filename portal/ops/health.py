@@ -147,7 +147,14 @@ def uptimes(connection_ids: list[int], *, now: datetime) -> dict[int, dict[str, 
         return db.ops.quote_name(str(field.column))
 
     # Only identifiers from the models' metadata go into the SQL text; values are params.
-    ids, up = ", ".join(["%s"] * len(connection_ids)), ", ".join(["%s"] * len(UP_OUTCOMES))
+    # On Postgres the ids travel as one array: under 50 parameters psycopg caches the
+    # parsed statement.
+    id_params: list[Any]
+    if db.vendor == "postgresql":
+        ids, id_params = "= ANY(%s)", [connection_ids]
+    else:
+        ids, id_params = f"IN ({', '.join(['%s'] * len(connection_ids))})", connection_ids
+    up = ", ".join(["%s"] * len(UP_OUTCOMES))
     checks, daily = (db.ops.quote_name(m._meta.db_table) for m in (Check, CheckDaily))
     check_id, daily_id = column(Check, "connection"), column(CheckDaily, "connection")
     day, total = column(CheckDaily, "day"), column(CheckDaily, "checks")
@@ -155,18 +162,18 @@ def uptimes(connection_ids: list[int], *, now: datetime) -> dict[int, dict[str, 
     sql = (
         f"SELECT 1, {check_id}, COUNT(*), "  # noqa: S608 - identifiers from model metadata
         f"SUM(CASE WHEN {column(Check, 'outcome')} IN ({up}) THEN 1 ELSE 0 END), NULL, NULL "
-        f"FROM {checks} WHERE {check_id} IN ({ids}) AND {column(Check, 'checked_at')} >= %s "
+        f"FROM {checks} WHERE {check_id} {ids} AND {column(Check, 'checked_at')} >= %s "
         f"GROUP BY {check_id} "
         f"UNION ALL SELECT 2, {daily_id}, SUM({total}), SUM({good}), "
         f"SUM(CASE WHEN {day} > %s THEN {total} ELSE 0 END), "
         f"SUM(CASE WHEN {day} > %s THEN {good} ELSE 0 END) "
-        f"FROM {daily} WHERE {daily_id} IN ({ids}) AND {day} > %s GROUP BY {daily_id}"
+        f"FROM {daily} WHERE {daily_id} {ids} AND {day} > %s GROUP BY {daily_id}"
     )
     since7 = db.ops.adapt_datefield_value((now - timedelta(days=7)).date())
     since30 = db.ops.adapt_datefield_value((now - timedelta(days=30)).date())
     since1 = db.ops.adapt_datetimefield_value(now - timedelta(days=1))
     outcomes = [o.value for o in UP_OUTCOMES]
-    params = [*outcomes, *connection_ids, since1, since7, since7, *connection_ids, since30]
+    params = [*outcomes, *id_params, since1, since7, since7, *id_params, since30]
 
     def pct(good: int | None, total: int | None) -> float | None:
         return round(100 * (good or 0) / total, 2) if total else None
