@@ -84,7 +84,9 @@ def seed(n: int, now: datetime) -> None:
     with connection.cursor() as cur:
         cur.execute(
             "TRUNCATE connectors_check, connectors_transition, connectors_checkdaily, "
-            "connectors_fleetrollup, connectors_connection, connectors_app CASCADE"
+            "connectors_fleetrollup, connectors_connection, connectors_app, "
+            "connectors_teamtally, connectors_teamtallydelta, connectors_fleettally, "
+            "connectors_fleettallydelta CASCADE"
         )
     cache.clear()
     team, _ = Team.objects.get_or_create(slug="bench", defaults={"name": "Bench"})
@@ -223,8 +225,8 @@ def history(sample: int, n: int, now: datetime) -> None:
     """90 days of checks every 5 minutes for `sample` connections, with nightly rollups.
 
     Raw checks, daily rollups and transitions belong to one connection each, so they are
-    counted per sampled connection. Fleet rollups belong to a (provider, region, team)
-    bucket whatever its size; here the whole fleet of `n` shares one, so they are `n`'s.
+    counted per sampled connection. Fleet rollups belong to a (provider, region) bucket
+    whatever its size; here the whole fleet of `n` shares one, so they are `n`'s.
     """
     from django.db import connection
 
@@ -268,8 +270,8 @@ def history(sample: int, n: int, now: datetime) -> None:
     size = sum(b for _, b in per.values())
     detail = ", ".join(f"{t} {per[t][0]:.1f}" for t in tables)
     print(f"history per connection after 90 days at 5-minute checks: {rows:.0f} rows "
-          f"({detail}; fleet rollups are {sizes['fleetrollup'][0]} rows per (provider, region, "
-          f"team), shared by {n}), {size / 1024:.0f} KiB incl. indexes")  # fmt: skip
+          f"({detail}; fleet rollups are {sizes['fleetrollup'][0]} rows per (provider, region), "
+          f"shared by {n}), {size / 1024:.0f} KiB incl. indexes")  # fmt: skip
 
 
 def main() -> None:
