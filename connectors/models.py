@@ -143,6 +143,8 @@ class Connection(models.Model):
                 name="connection_expiry_idx",
             ),
             models.Index(fields=["team", "status"], name="connection_team_status_idx"),
+            # The team overview's default order: a page without sorting the whole team.
+            models.Index(fields=["team", "workspace_name", "id"], name="connection_team_name_idx"),
             models.Index(fields=["status", "status_since"], name="connection_status_since_idx"),
         ]
 
