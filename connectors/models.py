@@ -145,6 +145,8 @@ class Connection(models.Model):
             models.Index(fields=["team", "status"], name="connection_team_status_idx"),
             # The team overview's default order: a page without sorting the whole team.
             models.Index(fields=["team", "workspace_name", "id"], name="connection_team_name_idx"),
+            # /ops/'s list of every connection, longest in its status first.
+            models.Index(fields=["status_since", "id"], name="connection_since_idx"),
             models.Index(fields=["status", "status_since"], name="connection_status_since_idx"),
         ]
 

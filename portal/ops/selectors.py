@@ -136,6 +136,24 @@ def connections_filtered(filters: ConnectionFilters) -> QuerySet[Connection]:
     return rows
 
 
+def tally_count(filters: ConnectionFilters) -> int | None:
+    """How many connections `filters` match, from the fleet tally, when it can tell
+    (status, provider and region filters only); None when a real count is needed."""
+    if filters.team or filters.q:
+        return None
+    if filters.status == "broken":
+        statuses = {s.value for s in BROKEN}
+    else:
+        statuses = {filters.status} if filters.status else set(STATUSES)
+    return sum(
+        n
+        for status, provider, region, n in fleet_counts()
+        if status in statuses
+        and (not filters.provider or provider == filters.provider)
+        and (not filters.region or region == filters.region)
+    )
+
+
 def ops_totals() -> Totals:
     """Counts by status, provider and region, from the fleet tally (no scan)."""
     by_status: Counter[str] = Counter()

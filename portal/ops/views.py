@@ -181,8 +181,13 @@ def ops_connections(request: HttpRequest) -> HttpResponseBase:
             for c in rows[:CSV_LIMIT].iterator(chunk_size=2000)
         )  # fmt: skip
         return _csv("connections.csv", header, data)
-    # The count is what makes a list honest ("12 of 100,000"); it is one indexed COUNT.
-    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    # The count is what makes a list honest ("12 of 100,000"): the fleet tally knows it
+    # for status, provider and region filters; other filters take one COUNT.
+    paginator = Paginator(rows, PER_PAGE)
+    known = selectors.tally_count(filters)
+    if known is not None:
+        paginator.count = known
+    page = paginator.get_page(request.GET.get("page"))
     context = {
         "filters": filters,
         "page": page,

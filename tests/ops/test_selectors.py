@@ -71,3 +71,22 @@ def test_totals_and_broken_longest_follow_every_change() -> None:
     assert (totals.by_status["revoked"], totals.by_status["failing"]) == (1, 1)
     assert totals.by_region == {"us": 2, "eu": 1}
     assert [c.pk for c in selectors.ops_broken_longest()] == [old.pk, new.pk]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{}, {"status": "revoked"}, {"status": "broken"}, {"region": "eu"},
+     {"status": "healthy", "region": "us", "provider": "intercom"}, {"provider": "other"}],
+)  # fmt: skip
+def test_list_counts_from_the_tally_equal_a_real_count(query: dict[str, str]) -> None:
+    team = TeamFactory()
+    for status, region in [("healthy", "us"), ("healthy", "eu"), ("revoked", "eu"),
+                           ("failing", "us"), ("revoked", "us")]:  # fmt: skip
+        ConnectionFactory(app__team=team, status=status, region=region)
+    filters = selectors.ConnectionFilters.from_query(query)
+    assert selectors.tally_count(filters) == selectors.connections_filtered(filters).count()
+
+
+def test_list_counts_need_a_real_count_for_team_or_search() -> None:
+    for query in ({"team": "acme"}, {"q": "Workspace"}, {"status": "healthy", "team": "x"}):
+        assert selectors.tally_count(selectors.ConnectionFilters.from_query(query)) is None
