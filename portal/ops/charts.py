@@ -138,13 +138,18 @@ def line_chart(
     top = _scale(values)
     paths = []
     summary = []
+    # A day holds 288 points a line: plain arithmetic on timestamps in the loop.
+    origin, total = start.timestamp(), (end - start).total_seconds() or 1.0
+    inner_x, inner_y = WIDTH - PAD_LEFT - PAD_RIGHT, HEIGHT - PAD_TOP - PAD_BOTTOM
     for line in series:
         runs: list[list[str]] = [[]]
         for moment, value in line.points:
             if value is None:
                 runs.append([])
                 continue
-            runs[-1].append(f"{_x(moment, start, end):.1f},{_y(value, top, HEIGHT):.1f}")
+            share = max(0.0, min(1.0, (moment.timestamp() - origin) / total))
+            height = PAD_TOP + inner_y - (value / top) * inner_y
+            runs[-1].append(f"{PAD_LEFT + share * inner_x:.1f},{height:.1f}")
         for run in runs:
             if len(run) == 1:
                 x, y = run[0].split(",")

@@ -172,6 +172,11 @@ def ops_totals() -> Totals:
     )
 
 
+# What the dashboard's lists show of a connection: no need to load (or convert) the rest.
+LISTED = ("workspace_name", "external_id", "status", "status_since", "status_reason",
+          "team__slug", "team__name")  # fmt: skip
+
+
 def ops_broken_longest(*, limit: int = 15) -> list[Connection]:
     """Failing or revoked connections, longest in that state first.
 
@@ -180,15 +185,18 @@ def ops_broken_longest(*, limit: int = 15) -> list[Connection]:
     """
     found: list[Connection] = []
     for status in BROKEN:
-        rows = connections_filtered(ConnectionFilters(status=status))
+        rows = Connection.objects.filter(status=status).select_related("team").only(*LISTED)
         found += rows.order_by("status_since", "id")[:limit]
     epoch = datetime.min.replace(tzinfo=UTC)
     return sorted(found, key=lambda c: (c.status_since or epoch, c.pk))[:limit]
 
 
 def ops_transitions_recent(*, limit: int = 20) -> list[Transition]:
-    rows = Transition.objects.select_related("connection", "team").order_by("-at", "-id")
-    return list(rows[:limit])
+    rows = Transition.objects.select_related("connection", "team").only(
+        "at", "from_status", "to_status", "reason", "connection__workspace_name",
+        "connection__external_id", "team__slug", "team__name",
+    )  # fmt: skip
+    return list(rows.order_by("-at", "-id")[:limit])
 
 
 def ops_team_rows(*, q: str = "", limit: int = 25, offset: int = 0) -> list[dict[str, Any]]:
@@ -204,8 +212,10 @@ def ops_team_rows(*, q: str = "", limit: int = 25, offset: int = 0) -> list[dict
         teams=teams, failing=Status.FAILING, revoked=Status.REVOKED, limit=limit, offset=offset
     )
     newest = Transition.objects.filter(team=OuterRef("pk")).order_by("-at").values("at")[:1]
-    by_id = Team.objects.annotate(last_change=Subquery(newest)).in_bulk(
-        [row["team_id"] for row in found]
+    by_id = (
+        Team.objects.only("slug", "name")
+        .annotate(last_change=Subquery(newest))
+        .in_bulk([row["team_id"] for row in found])
     )
     for row in found:
         team = by_id.get(row["team_id"])
@@ -252,39 +262,53 @@ def _percentile(ordered: list[int], fraction: float) -> int | None:
 
 # The newest `per_slice` measured checks of one time slice, through the check_time index.
 SLICE_SQL = (
-    "SELECT latency_ms FROM connectors_check WHERE checked_at >= {start} "
+    "SELECT {window} AS w, latency_ms FROM connectors_check WHERE checked_at >= {start} "
     "AND checked_at < {end} AND latency_ms IS NOT NULL ORDER BY checked_at DESC LIMIT %s"
+)
+# On Postgres, one window's slices as a LATERAL over generate_series: a short statement
+# (psycopg parses a long one again on every call).
+LATERAL_SQL = (
+    "SELECT s.w, s.latency_ms FROM generate_series(0, %s) AS i, LATERAL ("  # noqa: S608
+    + SLICE_SQL.format(window="%s", start="%s + i * %s", end="%s + (i + 1) * %s")
+    + ") AS s"
 )
 
 
-def ops_latency(*, since: datetime, until: datetime, slices: int = 12) -> Latency:
-    """p50/p95/p99 of check latency over [since, until), from a sample spread in time.
+def ops_latency(*windows: tuple[datetime, datetime, int]) -> list[Latency]:
+    """p50/p95/p99 of check latency over each (since, until, slices) window, from a
+    sample spread in time, in one statement.
 
-    The window is cut into `slices` equal slices and the newest SAMPLE/slices checks of
-    each are taken, one index range each, in one statement: the newest SAMPLE checks
-    alone would describe only the last minutes of a busy day. (Kept short on Postgres,
-    as a LATERAL over generate_series: psycopg re-parses long statements every time.)
+    Each window is cut into `slices` equal slices and the newest SAMPLE/slices checks of
+    each are taken, one index range each: the newest SAMPLE checks alone would describe
+    only the last minutes of a busy day.
     """
-    step = (until - since) / slices
-    per_slice = max(1, SAMPLE // slices)
-    if connection.vendor == "postgresql":
-        inner = SLICE_SQL.format(start="%s + i * %s", end="%s + (i + 1) * %s")
-        sql = f"SELECT s.latency_ms FROM generate_series(0, %s) AS i, LATERAL ({inner}) AS s"  # noqa: S608
-        params: list[Any] = [slices - 1, since, step, since, step, per_slice]
-    else:
-        parts, params = [], []
+    parts: list[str] = []
+    params: list[Any] = []
+    for w, (since, until, slices) in enumerate(windows):
+        step, per_slice = (until - since) / slices, max(1, SAMPLE // slices)
+        if connection.vendor == "postgresql":
+            parts.append(f"({LATERAL_SQL})")
+            params += [slices - 1, w, since, step, since, step, per_slice]
+            continue
+        adapt = connection.ops.adapt_datetimefield_value  # as the ORM stores them
         for i in range(slices):
-            parts.append(f"SELECT * FROM ({SLICE_SQL.format(start='%s', end='%s')})")  # noqa: S608
-            start, end = since + step * i, since + step * (i + 1)
-            adapt = connection.ops.adapt_datetimefield_value  # as the ORM stores them
-            params += [adapt(start), adapt(end), per_slice]
-        sql = " UNION ALL ".join(parts)
+            parts.append(
+                "SELECT * FROM ("  # noqa: S608 - our own SQL; values are params
+                + SLICE_SQL.format(window="%s", start="%s", end="%s")
+                + ")"
+            )
+            params += [w, adapt(since + step * i), adapt(since + step * (i + 1)), per_slice]
+    samples: list[list[int]] = [[] for _ in windows]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        clean = sorted(int(row[0]) for row in cursor.fetchall())
-    return Latency(
-        len(clean), _percentile(clean, 0.5), _percentile(clean, 0.95), _percentile(clean, 0.99)
-    )
+        cursor.execute(" UNION ALL ".join(parts), params)
+        for w, ms in cursor.fetchall():
+            samples[w].append(int(ms))
+    found = []
+    for sample in samples:
+        clean = sorted(sample)
+        found.append(Latency(len(clean), _percentile(clean, 0.5), _percentile(clean, 0.95),
+                             _percentile(clean, 0.99)))  # fmt: skip
+    return found
 
 
 def ops_throughput(*, since: datetime) -> Throughput:

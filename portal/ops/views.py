@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from connectors.models import Connection
-from portal.ops import charts, selectors
+from portal.ops import charts, selectors, tables
 from portal.ops.health import connection_health_context
 from portal.services.heartbeat import heartbeat_get
 
@@ -121,15 +121,24 @@ def _liveness(now: Any) -> dict[str, Any]:
 def _dashboard_figures(now: Any) -> dict[str, Any]:
     totals = selectors.ops_totals()
     active = sum(totals.by_status[s] for s in selectors.ACTIVE)
+    broken = selectors.ops_broken_longest()
+    transitions = selectors.ops_transitions_recent()
+    team_rows = selectors.ops_team_rows(limit=15)
+    hour, day = selectors.ops_latency(
+        (now - timedelta(hours=1), now, 12), (now - timedelta(days=1), now, 24)
+    )
     return {
         "now": now,
         "totals": totals,
-        "broken": selectors.ops_broken_longest(),
-        "transitions": selectors.ops_transitions_recent(),
-        "team_rows": selectors.ops_team_rows(limit=15),
+        "broken": broken,
+        "broken_rows": tables.broken_rows(broken, now=now),
+        "transitions": transitions,
+        "transition_items": tables.transition_items(transitions, now=now),
+        "team_rows": team_rows,
+        "team_rows_html": tables.team_rows(team_rows),
         "lag": selectors.ops_check_lag(now=now, active=active),
-        "latency_hour": selectors.ops_latency(since=now - timedelta(hours=1), until=now),
-        "latency_day": selectors.ops_latency(since=now - timedelta(days=1), until=now, slices=24),
+        "latency_hour": hour,
+        "latency_day": day,
         **_charts(now),
     }
 
@@ -219,6 +228,7 @@ def ops_teams(request: HttpRequest) -> HttpResponseBase:
     context = {
         "q": q,
         "rows": rows[:PER_PAGE],
+        "rows_html": tables.team_rows(rows[:PER_PAGE]),
         "number": number,
         "has_next": len(rows) > PER_PAGE,
     }

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache
 from typing import Any, NamedTuple
 
 from django.contrib import messages
@@ -15,7 +14,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import get_format
 from django.utils.text import Truncator
-from django.utils.timesince import timesince
 from django.utils.timezone import get_current_timezone, localtime
 from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
@@ -29,12 +27,9 @@ from portal.reauth import reauth_required
 from portal.roles import Perm, role_allows
 from portal.services import teams as team_services
 from portal.tenancy import current_membership, team_view
+from portal.timetext import since_text
 
 _TENTH = Decimal("0.1")
-# Under four weeks `timesince` names at most two adjacent units among weeks, days, hours
-# and minutes; from this moment on, such a span stays in one month (January).
-_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-_FOUR_WEEKS = timedelta(weeks=4)
 
 
 def _actor(request: HttpRequest) -> User:
@@ -163,37 +158,14 @@ def _overview_rows(
                 status=status,
                 reason=Truncator(reason).chars(90) if reason else "",
                 since_iso=localtime(since, zone).isoformat() if since else "",
-                since=_since(since, now, language) if since else "",
-                checked=_since(checked, now, language) if checked else "",
+                since=since_text(since, now, language) if since else "",
+                checked=since_text(checked, now, language) if checked else "",
                 latency="—" if c["last_latency_ms"] is None else f"{c['last_latency_ms']} ms",
                 uptime=percents(uptime[c["id"]]),
                 reconnect=app[0] if app and status == Status.REVOKED else "",
             )
         )
     return rows
-
-
-def _since(moment: datetime, now: datetime, language: str | None) -> str:
-    """`timesince(moment, now)` for a UTC moment, from a cache under four weeks.
-
-    There the text only depends on the whole minutes rounded down to its two largest
-    units (weeks and days, days and hours, or hours and minutes): a few thousand texts
-    at most, where `timesince` costs as much as the rest of a row.
-    """
-    delta = now - moment
-    if delta >= _FOUR_WEEKS:
-        return timesince(moment, now)
-    minutes = max(0, delta.days * 1440 + delta.seconds // 60)
-    if minutes >= 7 * 1440:
-        minutes -= minutes % 1440
-    elif minutes >= 1440:
-        minutes -= minutes % 60
-    return _since_minutes(minutes, language)
-
-
-@lru_cache(maxsize=4096)
-def _since_minutes(minutes: int, language: str | None) -> str:
-    return timesince(_EPOCH, _EPOCH + timedelta(minutes=minutes))
 
 
 @team_view(perm=Perm.TEAM_MANAGE)

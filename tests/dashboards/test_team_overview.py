@@ -16,7 +16,7 @@ from django.utils.timesince import timesince
 from connectors.health.outcomes import Outcome
 from connectors.models import Check, CheckDaily, Connection
 from portal.models import Team, User
-from portal.views.teams import _since
+from portal.timetext import since_text
 from tests.connectors.factories import AppFactory, ConnectionFactory
 from tests.dashboards.fleet import fleet_build
 
@@ -230,6 +230,6 @@ def test_times_since_read_as_django_timesince(now: datetime) -> None:
             for span in minutes:
                 for seconds in (0, 29.5, 59.999999):
                     moment = now - timedelta(minutes=span, seconds=seconds)
-                    assert _since(moment, now, language) == timesince(moment, now), moment
+                    assert since_text(moment, now, language) == timesince(moment, now), moment
             for moment in (now + timedelta(hours=1), now - timedelta(days=400)):
-                assert _since(moment, now, language) == timesince(moment, now)
+                assert since_text(moment, now, language) == timesince(moment, now)

@@ -143,3 +143,16 @@ def test_overdue_count_stops_at_its_cap_and_says_so(
     page = ops_client.get("/ops/").content.decode()
     assert "2+ of 7 active" in page
     assert "data-lag-worst>24" in page  # the worst is still the real one
+
+
+@pytest.mark.django_db
+def test_broken_and_recent_rows_link_to_each_connection_page(
+    ops_client: Client, team: Team
+) -> None:
+    made = fleet_build(team, 14)
+    page = ops_client.get("/ops/").content.decode()
+    broken = [c for c in made if c.status in ("failing", "revoked")]
+    for connection in broken:
+        assert f'href="/ops/connections/{connection.pk}/"' in page
+    # and each link leads to that connection's read-only page
+    assert ops_client.get(f"/ops/connections/{broken[0].pk}/").status_code == 200

@@ -28,8 +28,9 @@ def test_latency_of_a_day_samples_the_whole_day_not_its_last_minutes(
             for m in range(1, 24 * 60, 5)]  # fmt: skip
     Check.objects.bulk_create(rows)
 
-    day = selectors.ops_latency(since=now - timedelta(days=1), until=now, slices=24)
-    hour = selectors.ops_latency(since=now - timedelta(hours=1), until=now)
+    day, hour = selectors.ops_latency(
+        (now - timedelta(days=1), now, 24), (now - timedelta(hours=1), now, 12)
+    )
 
     assert day.sample == 48  # 2 per hour-slice
     assert (day.p50, day.p99) == (100, 900)
