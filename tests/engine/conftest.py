@@ -13,10 +13,9 @@ from connectors.engine.batch import BatchReport, batch_run
 from connectors.engine.dispatch import connections_claim_due
 from connectors.models import App, Connection
 from connectors.providers.intercom.sandbox.models import SandboxApp
-from connectors.secrets import Secret
 from portal.models import Team
 from tests.sandbox.conftest import Sandbox, sandbox  # noqa: F401 - the fixture
-from tests.sandbox.factories import SandboxAppFactory
+from tests.sandbox.factories import SandboxAppFactory, portal_connection
 from tests.support.workers import workers  # noqa: F401 - the fixture
 
 
@@ -55,20 +54,10 @@ def link(sb: Sandbox, team: Team, *, expiring: bool = False, interval: int = 60)
         expiring_tokens=expiring, token_lifetime_seconds=900
     )
     body = sb.connect(sandbox_app)
-    app = App.objects.create(
-        team=team, provider="intercom", name="Sandbox", region="sandbox",
-        client_id=sandbox_app.client_id,
-        client_secret=Secret(sandbox_app.client_secret),  # type: ignore[attr-defined]
-        check_interval_seconds=interval,
-    )  # fmt: skip
-    connection = Connection.objects.create(
-        team=team, app=app, provider="intercom", external_id="acme0us1",
-        workspace_name="Acme Support", region="us",
-        access_token=Secret(body["access_token"]),
-        refresh_token=Secret(body["refresh_token"]) if body.get("refresh_token") else None,
-        token_expires_at=(timezone.now() + timezone.timedelta(seconds=body["expires_in"]))
-        if body.get("expires_in") else None,
-        next_check_at=timezone.now(),
+    app, connection = portal_connection(
+        team, sandbox_app, access_token=body["access_token"],
+        refresh_token=body.get("refresh_token"), expires_in=body.get("expires_in"),
+        interval=interval,
     )  # fmt: skip
     return Linked(sb, sandbox_app, app, connection, body["access_token"], body)
 

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.utils import timezone
-
-from connectors.models import App, Connection
 from connectors.providers.intercom.sandbox import services
 from connectors.providers.intercom.sandbox.models import SandboxToken, SandboxWorkspace
-from connectors.secrets import Secret
 from portal.models import Team
-from tests.sandbox.factories import CALLBACK, SandboxAppFactory
+from tests.sandbox.factories import CALLBACK, SandboxAppFactory, portal_connection
 
 
 @dataclass(frozen=True)
@@ -31,17 +27,9 @@ def fleet_link(team: Team, count: int, *, interval: int) -> list[Linked]:
             app=sandbox_app, workspace=workspace, redirect_uri=CALLBACK
         )
         issued = services.sandbox_code_exchange(app=sandbox_app, code=code)
-        app = App.objects.create(
-            team=team, provider="intercom", name="Sandbox", region="sandbox",
-            client_id=sandbox_app.client_id,
-            client_secret=Secret(sandbox_app.client_secret),  # type: ignore[attr-defined]
-            check_interval_seconds=interval,
-        )  # fmt: skip
-        connection = Connection.objects.create(
-            team=team, app=app, provider="intercom", external_id="acme0us1",
-            workspace_name="Acme Support", region="us",
-            access_token=Secret(issued.access_token), next_check_at=timezone.now(),
-        )  # fmt: skip
+        _, connection = portal_connection(
+            team, sandbox_app, access_token=issued.access_token, interval=interval
+        )
         token = SandboxToken.objects.get(app=sandbox_app, kind="access")
         rows.append(Linked(connection.pk, token.pk))
     return rows

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import factory
+from django.utils import timezone
 
+from connectors.models import App, Connection
 from connectors.providers.intercom.sandbox.models import SandboxApp
 from connectors.providers.intercom.sandbox.services import sandbox_app_create
+from connectors.secrets import Secret
+from portal.models import Team
 
 CALLBACK = "http://testserver/accounts/intercom/callback/"
 
@@ -28,3 +33,31 @@ class SandboxAppFactory(factory.django.DjangoModelFactory):
         created = sandbox_app_create(**kwargs)
         created.app.client_secret = created.client_secret  # type: ignore[attr-defined]
         return created.app
+
+
+def portal_connection(
+    team: Team,
+    sandbox_app: SandboxApp,
+    *,
+    access_token: str,
+    refresh_token: str | None = None,
+    expires_in: int | None = None,
+    interval: int = 60,
+) -> tuple[App, Connection]:
+    """A portal app registered with `sandbox_app`'s credentials, and a connection to the
+    sandbox's acme0us1 workspace holding the given tokens, due for a check now."""
+    app = App.objects.create(
+        team=team, provider="intercom", name="Sandbox", region="sandbox",
+        client_id=sandbox_app.client_id,
+        client_secret=Secret(sandbox_app.client_secret),  # type: ignore[attr-defined]
+        check_interval_seconds=interval,
+    )  # fmt: skip
+    now = timezone.now()
+    connection = Connection.objects.create(
+        team=team, app=app, provider="intercom", external_id="acme0us1",
+        workspace_name="Acme Support", region="us", access_token=Secret(access_token),
+        refresh_token=Secret(refresh_token) if refresh_token else None,
+        token_expires_at=now + timedelta(seconds=expires_in) if expires_in else None,
+        next_check_at=now,
+    )  # fmt: skip
+    return app, connection
