@@ -89,6 +89,11 @@ class Totals:
     by_region: dict[str, int]
     teams: int
 
+    @property
+    def active(self) -> int:
+        """Connections the engine checks (pending, healthy, degraded, failing)."""
+        return sum(self.by_status[s] for s in ACTIVE)
+
 
 @dataclass(frozen=True)
 class CheckLag:
@@ -223,18 +228,16 @@ def ops_team_rows(*, q: str = "", limit: int = 25, offset: int = 0) -> list[dict
     return [row for row in found if row["team"] is not None]
 
 
-def ops_check_lag(*, now: datetime, active: int | None = None) -> CheckLag:
+def ops_check_lag(*, now: datetime, active: int) -> CheckLag:
     """How late the most overdue check is, and the 95th percentile of lateness.
 
-    The active count comes from the fleet tally (or from the caller, who read it already).
+    `active` is the number of active connections (`Totals.active`).
     One walk along the due index (active rows by next_check_at, oldest first) gives
     the rest: the oldest entry; the overdue count, up to OVERDUE_CAP or 5% of the
     fleet (a backlog of the whole fleet costs no more than that); and, since lateness
     is 0 for a connection not yet due, the p95 as the lateness of the ceil(5%)-th most
     overdue connection.
     """
-    if active is None:
-        active = sum(n for status, _, _, n in fleet_counts() if status in ACTIVE)
     rank = math.ceil(active * 0.05)
     cap = max(OVERDUE_CAP, rank)  # the walk reaches the p95's row whatever the fleet
     walk = (

@@ -9,6 +9,7 @@ around them expect (the same classes, links and fallbacks as the rest of /ops/).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,18 +23,25 @@ from connectors.models import Connection, Transition
 from portal.timetext import since_text
 
 
-def connection_url_prefix() -> str:
-    """The read-only connection page's URL without its id: reversed once per page."""
-    return reverse("ops_connection", args=[0]).removesuffix("0/")
+@dataclass(frozen=True)
+class Links:
+    """The URLs rows link to, reversed once per page: a connection's page is `one` plus
+    its id and a slash; `every` is the filterable list of connections."""
+
+    one: str
+    every: str
+
+    @classmethod
+    def make(cls) -> Links:
+        return cls(
+            one=reverse("ops_connection", args=[0]).removesuffix("0/"),
+            every=reverse("ops_connections"),
+        )
 
 
-def list_url() -> str:
-    return reverse("ops_connections")
-
-
-def broken_rows(rows: Sequence[Connection], *, now: datetime) -> SafeString:
+def broken_rows(rows: Sequence[Connection], *, now: datetime, links: Links) -> SafeString:
     """The "failing or revoked, longest first" table's body rows."""
-    one, every = connection_url_prefix(), list_url()
+    one, every = links.one, links.every
     return format_html_join(
         "\n",
         '<tr><td><a href="{}{}/">{}</a></td><td><a href="{}?team={}">{}</a></td>'
@@ -48,9 +56,9 @@ def broken_rows(rows: Sequence[Connection], *, now: datetime) -> SafeString:
     )  # fmt: skip
 
 
-def transition_items(rows: Sequence[Transition], *, now: datetime) -> SafeString:
+def transition_items(rows: Sequence[Transition], *, now: datetime, links: Links) -> SafeString:
     """The "recent status changes" feed's list items."""
-    one = connection_url_prefix()
+    one = links.one
     return format_html_join(
         "\n",
         '<li><time datetime="{}">{} ago</time>: <a href="{}{}/">{}</a> '
@@ -72,9 +80,9 @@ def _count_link(every: str, slug: str, status: str, count: int) -> SafeString:
                        intcomma(count))  # fmt: skip
 
 
-def team_rows(rows: Sequence[dict[str, Any]]) -> SafeString:
+def team_rows(rows: Sequence[dict[str, Any]], *, links: Links) -> SafeString:
     """The per-team table's body rows (`selectors.ops_team_rows` dicts)."""
-    every = list_url()
+    every = links.every
     return format_html_join(
         "\n",
         '<tr><td><a href="{}?team={}">{}</a></td><td>{}</td><td>{}</td><td>{}</td>'

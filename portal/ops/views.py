@@ -120,10 +120,10 @@ def _liveness(now: Any) -> dict[str, Any]:
 
 def _dashboard_figures(now: Any) -> dict[str, Any]:
     totals = selectors.ops_totals()
-    active = sum(totals.by_status[s] for s in selectors.ACTIVE)
     broken = selectors.ops_broken_longest()
     transitions = selectors.ops_transitions_recent()
     team_rows = selectors.ops_team_rows(limit=15)
+    links = tables.Links.make()
     hour, day = selectors.ops_latency(
         (now - timedelta(hours=1), now, 12), (now - timedelta(days=1), now, 24)
     )
@@ -131,12 +131,12 @@ def _dashboard_figures(now: Any) -> dict[str, Any]:
         "now": now,
         "totals": totals,
         "broken": broken,
-        "broken_rows": tables.broken_rows(broken, now=now),
+        "broken_rows": tables.broken_rows(broken, now=now, links=links),
         "transitions": transitions,
-        "transition_items": tables.transition_items(transitions, now=now),
+        "transition_items": tables.transition_items(transitions, now=now, links=links),
         "team_rows": team_rows,
-        "team_rows_html": tables.team_rows(team_rows),
-        "lag": selectors.ops_check_lag(now=now, active=active),
+        "team_rows_html": tables.team_rows(team_rows, links=links),
+        "lag": selectors.ops_check_lag(now=now, active=totals.active),
         "latency_hour": hour,
         "latency_day": day,
         **_charts(now),
@@ -228,7 +228,7 @@ def ops_teams(request: HttpRequest) -> HttpResponseBase:
     context = {
         "q": q,
         "rows": rows[:PER_PAGE],
-        "rows_html": tables.team_rows(rows[:PER_PAGE]),
+        "rows_html": tables.team_rows(rows[:PER_PAGE], links=tables.Links.make()),
         "number": number,
         "has_next": len(rows) > PER_PAGE,
     }
