@@ -116,3 +116,12 @@ def bob_client(bob: User, client_for: Callable[[User], Client]) -> Client:
 @pytest.fixture
 def charlie_client(charlie: User, client_for: Callable[[User], Client]) -> Client:
     return client_for(charlie)
+
+
+@pytest.fixture
+def base(live_server: Any, settings: Any) -> str:
+    """The live server's URL, with the site and the sandbox provider pointing at it."""
+    url: str = live_server.url
+    settings.SITE_URL = url
+    settings.SANDBOX_BASE_URL = f"{url}/sandbox/intercom"
+    return url

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
@@ -18,14 +17,6 @@ from connectors.providers.intercom.sandbox.services import (
 from connectors.secrets import Secret
 from portal.models import Team, User
 from tests.connect.live import Dance, csrf_of, sandbox_apps_for, signed_in
-
-
-@pytest.fixture
-def base(live_server: Any, settings: Any) -> str:
-    url: str = live_server.url
-    settings.SITE_URL = url
-    settings.SANDBOX_BASE_URL = f"{url}/sandbox/intercom"
-    return url
 
 
 @pytest.fixture

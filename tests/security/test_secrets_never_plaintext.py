@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
@@ -33,14 +32,6 @@ from tests.engine.conftest import link
 from tests.sandbox.conftest import Sandbox
 from tests.security.routes import generic_values, kind_of, site_routes
 from tests.support.leaks import assert_no_secret_leaks, register_test_secret
-
-
-@pytest.fixture
-def base(live_server: Any, settings: Any) -> str:
-    url: str = live_server.url
-    settings.SITE_URL = url
-    settings.SANDBOX_BASE_URL = f"{url}/sandbox/intercom"
-    return url
 
 
 def _whole_database() -> Iterator[str]:
