@@ -78,8 +78,8 @@ def seed(n: int, now: datetime) -> None:
     from django.db import connection
 
     from connectors.models import App, Connection
-    from connectors.secrets import Secret
     from portal.models import Team
+    from portal.secrets import Secret
 
     with connection.cursor() as cur:
         cur.execute(

@@ -107,8 +107,8 @@ def seed(connections: int, teams: int, daily_days: int, users: int) -> list[SimU
 
     from connectors.api.keys import apikey_create
     from connectors.models import Connection
-    from connectors.secrets import Secret
     from portal.models import Membership, Team, User
+    from portal.secrets import Secret
 
     print(f"seeded the fleet in {seeded['seconds']} s: {seeded['rows']}")
     started = time.monotonic()

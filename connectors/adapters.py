@@ -24,10 +24,10 @@ from connectors.health.outcomes import WorkspaceIdentity
 from connectors.models import App
 from connectors.oauth import DEFAULT_MESSAGES, TITLES, ConnectFailure, FailureKind, first_check_of
 from connectors.providers.base import ProviderSpec, provider_all, provider_for_subprovider
-from connectors.secrets import Secret
 from connectors.services.connections import connection_connect
 from portal.models import Membership
 from portal.roles import Perm, role_allows
+from portal.secrets import Secret
 
 
 def social_app_for(app: App) -> SocialApp:

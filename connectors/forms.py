@@ -10,9 +10,9 @@ from django.core.exceptions import ValidationError
 
 from connectors.models import App, AppKind, new_public_id
 from connectors.providers.base import ProviderSpec
-from connectors.secrets import SecretFormField
 from connectors.services.apps import app_with_client_id
 from portal.models import Team
+from portal.secrets import SecretFormField
 
 NAME_MAX_LENGTH = 100
 CLIENT_ID_MAX_LENGTH = 255

@@ -11,7 +11,7 @@ from django.db.models import Q
 
 from connectors.health.outcomes import Outcome, Status
 from connectors.providers.base import absolute_url, provider_get
-from connectors.secrets import EncryptedSecretField
+from portal.secrets import EncryptedSecretField
 
 if TYPE_CHECKING:
     from connectors.providers.base import ProviderSpec

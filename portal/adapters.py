@@ -7,8 +7,8 @@ from allauth.mfa.adapter import DefaultMFAAdapter
 from django.http import HttpRequest
 from django.urls import reverse
 
-from connectors.secrets.mfa import mfa_decrypt, mfa_encrypt
 from portal.models import Membership, User
+from portal.secrets.mfa import mfa_decrypt, mfa_encrypt
 
 
 def landing_url(user: User) -> str:

@@ -12,8 +12,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from connectors.api.models import ApiKey, Scope
-from connectors.secrets import Secret
 from portal.models import Team
+from portal.secrets import Secret
 from portal.services.audit import audit_log
 
 KEY_PREFIX = "cpk_"

@@ -15,7 +15,7 @@ from typing import Literal
 from connectors.health.outcomes import Classification, ProbeAnswer
 from connectors.http import AsyncHttp, Timeout
 from connectors.providers.base import Region
-from connectors.secrets import Secret
+from portal.secrets import Secret
 
 RefreshKind = Literal["ok", "invalid_grant", "transient"]
 

@@ -13,8 +13,8 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from connectors.http.clients import default_headers
-from connectors.secrets import Secret
 from portal.logs import redact
+from portal.secrets import Secret
 
 logger = logging.getLogger("connectors.http")
 

@@ -34,7 +34,7 @@ from connectors.http.calls import (
 )
 from connectors.http.clients import AsyncHttp, default_headers, user_agent
 from connectors.http.send import async_http_request
-from connectors.secrets import Secret
+from portal.secrets import Secret
 
 logger = logging.getLogger("connectors.http")
 

@@ -23,7 +23,7 @@ from connectors.http.calls import (
     transport_error_kind,
 )
 from connectors.http.clients import AsyncHttp, get_client
-from connectors.secrets import Secret
+from portal.secrets import Secret
 
 
 def _build(client: httpx.Client | httpx.AsyncClient, call: Call) -> httpx.Request:

@@ -2,7 +2,7 @@
 
 import connectors.health.outcomes
 import connectors.models
-import connectors.secrets
+import portal.secrets
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
                 ('name', models.CharField(max_length=100)),
                 ('region', models.CharField(max_length=20)),
                 ('client_id', models.CharField(blank=True, max_length=255)),
-                ('client_secret', connectors.secrets.EncryptedSecretField(blank=True, null=True)),
+                ('client_secret', portal.secrets.EncryptedSecretField(blank=True, null=True)),
                 ('check_interval_seconds', models.PositiveIntegerField(default=600)),
                 ('secret_replaced_at', models.DateTimeField(blank=True, null=True)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
@@ -54,8 +54,8 @@ class Migration(migrations.Migration):
                 ('connected_at', models.DateTimeField(blank=True, null=True)),
                 ('reconnected_at', models.DateTimeField(blank=True, null=True)),
                 ('disconnected_at', models.DateTimeField(blank=True, null=True)),
-                ('access_token', connectors.secrets.EncryptedSecretField(blank=True, null=True)),
-                ('refresh_token', connectors.secrets.EncryptedSecretField(blank=True, null=True)),
+                ('access_token', portal.secrets.EncryptedSecretField(blank=True, null=True)),
+                ('refresh_token', portal.secrets.EncryptedSecretField(blank=True, null=True)),
                 ('token_expires_at', models.DateTimeField(blank=True, null=True)),
                 ('status', models.CharField(choices=[('pending', 'pending'), ('healthy', 'healthy'), ('degraded', 'degraded'), ('failing', 'failing'), ('revoked', 'revoked'), ('disconnected', 'disconnected')], default=connectors.health.outcomes.Status['PENDING'], max_length=20)),
                 ('status_since', models.DateTimeField(blank=True, null=True)),

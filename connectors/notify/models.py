@@ -7,7 +7,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from connectors.secrets import EncryptedSecretField
+from portal.secrets import EncryptedSecretField
 
 
 class EventType(models.TextChoices):

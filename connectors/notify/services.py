@@ -19,8 +19,8 @@ from connectors.notify.models import (
 )
 from connectors.notify.signing import signing_secret_new
 from connectors.notify.webhooks import delivery_attempt
-from connectors.secrets import Secret
 from portal.models import Team
+from portal.secrets import Secret
 from portal.services.audit import audit_log
 
 

@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from connectors.health.outcomes import Status
 from connectors.models import App, AppKind, Connection
-from connectors.secrets import Secret
 from connectors.services.connections import connection_disconnect
 from portal.models import Team, User
+from portal.secrets import Secret
 from portal.services.audit import audit_log
 
 MIN_CHECK_INTERVAL_SECONDS = 60

@@ -20,8 +20,8 @@ from connectors.health.states import Decision, HealthState, disconnect, reset_af
 from connectors.models import App, Connection, Transition
 from connectors.notify.outbox import notify_event, notify_transition
 from connectors.providers.base import ProviderSpec, RevokeOutcome, provider_get
-from connectors.secrets import Secret
 from portal.models import Team
+from portal.secrets import Secret
 from portal.services.audit import audit_log
 
 CONNECT_TRIGGER = "connect"

@@ -11,11 +11,11 @@ from django.shortcuts import redirect, render
 from connectors.forms import AppEditForm, AppSecretForm, AppSetupForm
 from connectors.models import App
 from connectors.providers.base import ProviderSpec, absolute_url, provider_choices, provider_get
-from connectors.secrets import SecretDecryptionError, secret_hint
 from connectors.services import apps as app_services
 from portal.models import Team, User
 from portal.reauth import reauth_required
 from portal.roles import Perm, role_allows
+from portal.secrets import SecretDecryptionError, secret_hint
 from portal.tenancy import current_membership, team_object_or_404, team_view
 
 

@@ -11,7 +11,6 @@ from django.urls import NoReverseMatch, reverse
 
 from connectors.health.outcomes import Status
 from connectors.models import App, AppKind, Connection
-from connectors.secrets import SecretFormField
 from connectors.services.connections import (
     TokenRejected,
     connection_add_by_token,
@@ -19,6 +18,7 @@ from connectors.services.connections import (
 )
 from portal.models import AuditEvent, Team
 from portal.roles import Perm, role_allows
+from portal.secrets import SecretFormField
 from portal.tenancy import current_membership, team_object_or_404, team_view
 
 RECENT = 20

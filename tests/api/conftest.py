@@ -9,8 +9,8 @@ from django.test import Client
 
 from connectors.api.keys import apikey_create
 from connectors.models import Connection
-from connectors.secrets import Secret
 from portal.models import Team, User
+from portal.secrets import Secret
 from tests.connectors.factories import AppFactory, ConnectionFactory
 from tests.support.leaks import register_test_secret
 

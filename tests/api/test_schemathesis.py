@@ -9,7 +9,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from connectors.api.keys import apikey_create
-from connectors.secrets import Secret
+from portal.secrets import Secret
 from tests.connectors.factories import AppFactory, ConnectionFactory
 from tests.factories import MembershipFactory, TeamFactory
 

@@ -8,8 +8,8 @@ import pytest
 from django.test import Client
 
 from connectors.models import App, Check, Connection, Transition
-from connectors.secrets import Secret
 from portal.models import AuditEvent, User
+from portal.secrets import Secret
 from tests.connect.conftest import callback_url, connect_url, start
 from tests.connect.fake_intercom import ME_BODY, TOKEN, FakeIntercom
 

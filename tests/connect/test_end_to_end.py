@@ -14,8 +14,8 @@ from connectors.providers.intercom.sandbox.services import (
     sandbox_code_issue,
     workspaces_ensure,
 )
-from connectors.secrets import Secret
 from portal.models import Team, User
+from portal.secrets import Secret
 from tests.connect.live import Dance, csrf_of, sandbox_apps_for, signed_in
 
 

@@ -9,8 +9,8 @@ from django.core.cache import cache
 from django.test import Client
 
 from connectors.models import App, Connection
-from connectors.secrets import Secret
 from portal.models import AuditEvent, User
+from portal.secrets import Secret
 from tests.connect.fake_intercom import TOKEN, FakeIntercom, error_list
 from tests.connectors.factories import ConnectionFactory
 

@@ -11,9 +11,9 @@ from django.db import connection
 from pytest_django.fixtures import Settings
 
 from connectors.models import App
-from connectors.secrets import Secret, SecretDecryptionError
-from connectors.secrets.crypto import _fernets
 from portal.models import Team
+from portal.secrets import Secret, SecretDecryptionError
+from portal.secrets.crypto import _fernets
 from tests.connectors.factories import AppFactory
 
 OLD_KEY = Fernet.generate_key().decode()

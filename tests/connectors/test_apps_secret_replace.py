@@ -7,8 +7,8 @@ from django.test import Client
 from django.urls import reverse
 
 from connectors.models import App
-from connectors.secrets import Secret
 from portal.models import AuditEvent, Team
+from portal.secrets import Secret
 from tests.connectors.app_support import (
     NEW_SECRET,
     SECRET,

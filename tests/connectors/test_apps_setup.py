@@ -8,8 +8,8 @@ from django.urls import reverse
 from pytest_django.fixtures import Settings
 
 from connectors.models import App
-from connectors.secrets import Secret
 from portal.models import AuditEvent, Team, User
+from portal.secrets import Secret
 from tests.connectors.app_support import (
     SECRET,
     leak_guard,  # noqa: F401 (fixture)

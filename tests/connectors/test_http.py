@@ -25,7 +25,7 @@ from connectors.http import (
     portal_version,
     set_default_headers,
 )
-from connectors.secrets import Secret
+from portal.secrets import Secret
 
 TOKEN = "tok_live_0123456789abcdefSECRET"
 FAST = Timeout(connect=1, read=2, total=5)

@@ -17,7 +17,7 @@ import pytest
 
 from connectors.http import HttpResult, Timeout, async_http_get, make_async_client
 from connectors.http.lean import lean_supported
-from connectors.secrets import Secret
+from portal.secrets import Secret
 
 TOKEN = "tok_live_lean_0123456789SECRET"
 FAST = Timeout(connect=1, read=2, total=5)

@@ -15,7 +15,7 @@ from django.db.migrations.writer import MigrationWriter
 from django.forms.models import model_to_dict
 from pytest_django.fixtures import Settings as SettingsWrapper
 
-from connectors.secrets import EncryptedSecretField, Secret, SecretDecryptionError, encrypt_text
+from portal.secrets import EncryptedSecretField, Secret, SecretDecryptionError, encrypt_text
 from tests.support.secret_models import TABLE, raw_rows, raw_text, vault_table
 
 PLAINTEXT = "cs_0123456789abcdef_SECRET"
@@ -138,11 +138,11 @@ def test_a_model_form_never_renders_the_secret_and_blank_keeps_it(vault: Any) ->
 def test_the_field_deconstructs_for_migrations_at_its_public_path() -> None:
     field = EncryptedSecretField(null=True, blank=True, help_text="x")
     _name, path, args, kwargs = field.deconstruct()
-    assert path == "connectors.secrets.EncryptedSecretField"
+    assert path == "portal.secrets.EncryptedSecretField"
     assert kwargs == {"null": True, "blank": True, "help_text": "x"}
     code, imports = MigrationWriter.serialize(field)
-    assert "connectors.secrets.EncryptedSecretField(" in code
-    assert "import connectors.secrets" in imports
+    assert "portal.secrets.EncryptedSecretField(" in code
+    assert "import portal.secrets" in imports
     rebuilt = EncryptedSecretField(*args, **kwargs)
     assert rebuilt.deconstruct()[3] == kwargs
 
@@ -168,7 +168,7 @@ def test_the_admin_form_uses_the_write_only_widget_too(vault: Any) -> None:
     from django.contrib.admin import AdminSite, ModelAdmin
     from django.test import RequestFactory
 
-    from connectors.secrets import SecretInput
+    from portal.secrets import SecretInput
 
     row = vault.objects.create(name="a", secret=PLAINTEXT)
     admin = ModelAdmin(vault, AdminSite())

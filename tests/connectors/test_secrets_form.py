@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from connectors.secrets import Secret, SecretFormField
+from portal.secrets import Secret, SecretFormField
 
 PLAINTEXT = "cs_0123456789abcdef_SECRET"
 

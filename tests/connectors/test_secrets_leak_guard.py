@@ -7,7 +7,7 @@ import logging
 import pytest
 from django.test import Client
 
-from connectors.secrets import Secret
+from portal.secrets import Secret
 from tests.support import leaks
 
 leak_guard = leaks.leak_guard  # the fixture, as conftest will provide it suite-wide

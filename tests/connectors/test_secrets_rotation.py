@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from pytest_django.fixtures import Settings
 
-from connectors.secrets import Secret, encrypted_secret_fields
+from portal.secrets import Secret, encrypted_secret_fields
 from tests.support.secret_models import raw_rows, vault_table
 
 OLD_KEY = Fernet.generate_key().decode()

@@ -10,7 +10,7 @@ import pickle
 import pytest
 from django.core.serializers.json import DjangoJSONEncoder
 
-from connectors.secrets import Secret, coerce_secret, secret_hint
+from portal.secrets import Secret, coerce_secret, secret_hint
 
 PLAINTEXT = "sk_live_0123456789abcdWXYZ"
 

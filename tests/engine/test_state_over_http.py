@@ -78,7 +78,7 @@ def test_a_revoked_token_is_revoked_after_the_confirming_retry_and_healthy_after
     assert Check.objects.count() == before
 
     fresh = linked.sandbox.connect(linked.sandbox_app)
-    from connectors.secrets import Secret
+    from portal.secrets import Secret
 
     Connection.objects.filter(pk=connection.pk).update(
         access_token=Secret(fresh["access_token"]), status="pending", next_check_at=timezone.now(),

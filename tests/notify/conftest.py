@@ -10,8 +10,8 @@ from connectors.models import Connection
 from connectors.notify.models import WebhookEndpoint
 from connectors.notify.outbox import notify_event
 from connectors.notify.signing import signing_secret_new
-from connectors.secrets import Secret
 from portal.models import Team
+from portal.secrets import Secret
 from tests.connectors.factories import AppFactory, ConnectionFactory
 from tests.notify.receiver import Receiver, run_receiver
 from tests.support.leaks import register_test_secret

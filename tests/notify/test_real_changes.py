@@ -10,8 +10,8 @@ from django.core import mail
 
 from connectors.notify.dispatch import notify_sweep, outbox_process
 from connectors.notify.models import OutboxEvent, WebhookDelivery, WebhookEndpoint
-from connectors.secrets import Secret
 from connectors.services.connections import connection_add_by_token, connection_disconnect
+from portal.secrets import Secret
 from tests.engine.conftest import Linked, linked, sandbox_at, sweep  # noqa: F401 - fixtures
 from tests.notify.receiver import Receiver
 from tests.sandbox.conftest import sandbox  # noqa: F401 - the fixture

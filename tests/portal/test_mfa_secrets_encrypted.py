@@ -19,9 +19,9 @@ from django.db import connection
 from django.test import Client
 from pytest_django.fixtures import Settings
 
-from connectors.secrets import SecretDecryptionError
-from connectors.secrets.mfa import MFA_CIPHERTEXT_PREFIX
 from portal.models import Team, User
+from portal.secrets import SecretDecryptionError
+from portal.secrets.mfa import MFA_CIPHERTEXT_PREFIX
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -11,8 +11,8 @@ from django.utils import timezone
 from connectors.models import App, Connection
 from connectors.providers.intercom.sandbox.models import SandboxApp
 from connectors.providers.intercom.sandbox.services import sandbox_app_create
-from connectors.secrets import Secret
 from portal.models import Team
+from portal.secrets import Secret
 
 CALLBACK = "http://testserver/accounts/intercom/callback/"
 

@@ -17,8 +17,8 @@ from django.test import Client
 from connectors.api.keys import apikey_create
 from connectors.models import App, Connection
 from connectors.notify.models import WebhookEndpoint
-from connectors.secrets import Secret
 from portal.models import Invitation, Membership, Team, User
+from portal.secrets import Secret
 from tests.connect.conftest import app, fake_intercom  # noqa: F401 (fixtures for this suite)
 from tests.connectors.factories import AppFactory, ConnectionFactory
 from tests.factories import PASSWORD, InvitationFactory

@@ -13,7 +13,7 @@ from typing import Any
 from django.apps import apps
 from django.db import connection, models
 
-from connectors.secrets import EncryptedSecretField
+from portal.secrets import EncryptedSecretField
 
 APP_LABEL = "connectors"
 MODEL_NAME = "SecretsTestVault"

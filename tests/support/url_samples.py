@@ -66,7 +66,7 @@ def _connection(team: Team) -> object:
 @sample("endpoint_id")
 def _webhook_endpoint(team: Team) -> object:
     from connectors.notify.models import WebhookEndpoint
-    from connectors.secrets import Secret
+    from portal.secrets import Secret
 
     return WebhookEndpoint.objects.create(
         team=team, url="https://hooks.example.com/portal", signing_secret=Secret("whsec_sample")

@@ -7,8 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from connectors.secrets import SecretDecryptionError, secrets_rotate
-from connectors.secrets.rotation import DEFAULT_BATCH_SIZE
+from portal.secrets import SecretDecryptionError, secrets_rotate
+from portal.secrets.rotation import DEFAULT_BATCH_SIZE
 
 
 class Command(BaseCommand):

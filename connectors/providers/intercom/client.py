@@ -5,7 +5,7 @@ from __future__ import annotations
 from connectors.health.outcomes import ProbeAnswer
 from connectors.http import HttpResult, Timeout, http_request
 from connectors.providers.base import Region, RevokeOutcome
-from connectors.secrets import Secret
+from portal.secrets import Secret
 
 API_VERSION = "2.14"
 PURPOSE = "intercom"

@@ -10,7 +10,7 @@ from connectors.engine.hooks import RefreshAnswer
 from connectors.health.outcomes import ProbeAnswer, redact
 from connectors.http import AsyncHttp, Timeout, async_http_get, http_request
 from connectors.providers.base import Region
-from connectors.secrets import Secret
+from portal.secrets import Secret
 
 API_VERSION = "2.14"
 HEADERS = {"Accept": "application/json", "Intercom-Version": API_VERSION}

@@ -13,7 +13,7 @@ from connectors.providers.base import ProviderSpec, Region, RevokeOutcome
 
 if TYPE_CHECKING:
     from connectors.health.outcomes import Classification, ProbeAnswer
-    from connectors.secrets import Secret
+    from portal.secrets import Secret
 
 PROVIDER_KEY = "intercom"
 

@@ -25,7 +25,7 @@ from connectors.providers.base import Region, absolute_url
 from connectors.providers.intercom import client
 from connectors.providers.intercom.classify import classify_me
 from connectors.providers.intercom.spec import INTERCOM, callback_path
-from connectors.secrets import Secret
+from portal.secrets import Secret
 
 _UNREACHABLE_KINDS = frozenset({"timeout", "connect", "protocol"})
 

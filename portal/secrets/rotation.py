@@ -11,13 +11,13 @@ from django.apps import apps
 from django.db import models, transaction
 from django.db.models import Case, Value, When
 
-from connectors.secrets.crypto import (
+from portal.secrets.crypto import (
+    SecretDecryptionError,
     decryption_failure_message,
     is_under_primary_key,
     rotate_token,
 )
-from connectors.secrets.fields import Ciphertext, EncryptedSecretField
-from connectors.secrets.types import SecretDecryptionError
+from portal.secrets.fields import Ciphertext, EncryptedSecretField
 
 DEFAULT_BATCH_SIZE = 500
 
@@ -99,43 +99,7 @@ def encrypted_secret_fields() -> Iterator[tuple[type[models.Model], EncryptedSec
                 yield model, model_field
 
 
-def secrets_rotate(
-    *,
-    batch_size: int = DEFAULT_BATCH_SIZE,
-    fail_fast: bool = False,
-    dry_run: bool = False,
-    on_failure: Callable[[str], None] | None = None,
-) -> list[FieldRotation]:
-    """Rotate every encrypted secret to the primary key; report counts per field.
-
-    Rows already under the primary key are left alone, so a rerun after an interruption
-    only touches what is left. With `fail_fast`, the first undecryptable row raises
-    SecretDecryptionError; otherwise it is reported and rotation goes on.
-    """
-    if batch_size < 1:
-        raise ValueError("batch_size must be at least 1")
-    reports = []
-    for model, model_field in encrypted_secret_fields():
-        report = _rotate_field(
-            model, model_field, batch_size=batch_size, fail_fast=fail_fast, dry_run=dry_run,
-            on_failure=on_failure,
-        )  # fmt: skip
-        reports.append(report)
-    if apps.is_installed("allauth.mfa"):
-        # allauth's Authenticator keeps its secrets in a JSON column through its MFA
-        # adapter, not in an EncryptedSecretField, so the field scan above misses them.
-        # It is the one known third-party secret holder, hence this special case
-        # (imported here: that module imports this one, and loads allauth lazily).
-        from connectors.secrets.mfa import authenticators_rotate
-
-        report = authenticators_rotate(
-            batch_size=batch_size, fail_fast=fail_fast, dry_run=dry_run, on_failure=on_failure
-        )
-        reports.append(report)
-    return reports
-
-
-def _rotate_field(
+def rotate_field(
     model: type[models.Model],
     model_field: EncryptedSecretField,
     *,

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from connectors.secrets.types import MASK, Secret, secret_hint
+from portal.secrets.types import MASK, Secret, secret_hint
 
 DEFAULT_MAX_LENGTH = 1024
 DEFAULT_WHITESPACE_MESSAGE = (

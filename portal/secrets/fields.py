@@ -11,8 +11,8 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models.lookups import Exact, IsNull
 from django.db.models.query_utils import DeferredAttribute
 
-from connectors.secrets.crypto import decrypt_text_or_raise, encrypt_text
-from connectors.secrets.types import Secret, coerce_secret
+from portal.secrets.crypto import decrypt_text_or_raise, encrypt_text
+from portal.secrets.types import Secret, coerce_secret
 
 
 class Ciphertext:
@@ -90,7 +90,7 @@ class EncryptedSecretField(models.TextField):  # type: ignore[type-arg]
         name, _path, args, kwargs = super().deconstruct()
         kwargs.pop("serialize", None)
         # The public path keeps migrations stable if the package's insides move.
-        return name, "connectors.secrets.EncryptedSecretField", args, kwargs
+        return name, "portal.secrets.EncryptedSecretField", args, kwargs
 
     def check(self, **kwargs: Any) -> list[checks.CheckMessage]:
         errors = super().check(**kwargs)
@@ -156,7 +156,7 @@ class EncryptedSecretField(models.TextField):  # type: ignore[type-arg]
     # --- forms ------------------------------------------------------------------------
 
     def formfield(self, **kwargs: Any) -> Any:
-        from connectors.secrets.forms import SecretFormField, SecretInput
+        from portal.secrets.forms import SecretFormField, SecretInput
 
         # The admin (and any formfield_overrides for TextField) hands us a Textarea,
         # which would show the value and save whatever it showed: only ours will do.

@@ -5,19 +5,13 @@ from __future__ import annotations
 import hmac
 from typing import Any, Final, final
 
+from portal.secrets.crypto import decrypt_text_or_raise, encrypt_text
+
 MASK: Final = "••••"
 # Only secrets at least this long show their last 4 characters, so a hint never gives
 # away more than a third of a value.
 HINT_MIN_LENGTH: Final = 12
 HINT_VISIBLE_CHARS: Final = 4
-
-
-class SecretDecryptionError(Exception):
-    """No key in FIELD_ENCRYPTION_KEYS decrypts a stored secret."""
-
-    def __init__(self, message: str, *, where: str = "") -> None:
-        super().__init__(message)
-        self.where = where
 
 
 def mask(value: str) -> str:
@@ -91,14 +85,10 @@ class Secret:
 
     def __reduce__(self) -> tuple[Any, tuple[str]]:
         # A pickle (the cache, a session) holds ciphertext, never the plaintext.
-        from connectors.secrets.crypto import encrypt_text
-
         return (_unpickle_secret, (encrypt_text(self._value),))
 
 
 def _unpickle_secret(token: str) -> Secret:
-    from connectors.secrets.crypto import decrypt_text_or_raise
-
     return Secret(decrypt_text_or_raise(token, where="a pickled Secret (cache or session)"))
 
 

@@ -8,11 +8,12 @@
 
 from __future__ import annotations
 
-from connectors.secrets.crypto import decrypt_text, encrypt_text
-from connectors.secrets.fields import EncryptedSecretField
-from connectors.secrets.forms import SecretFormField, SecretInput
-from connectors.secrets.rotation import FieldRotation, encrypted_secret_fields, secrets_rotate
-from connectors.secrets.types import Secret, SecretDecryptionError, coerce_secret, secret_hint
+from portal.secrets.crypto import SecretDecryptionError, decrypt_text, encrypt_text
+from portal.secrets.fields import EncryptedSecretField
+from portal.secrets.forms import SecretFormField, SecretInput
+from portal.secrets.rotation import FieldRotation, encrypted_secret_fields
+from portal.secrets.sweep import secrets_rotate
+from portal.secrets.types import Secret, coerce_secret, secret_hint
 
 __all__ = [
     "EncryptedSecretField",

@@ -8,7 +8,7 @@ base32 or hex) is still recognised as legacy plaintext and keeps working until
 `manage.py rotate_encryption_keys` encrypts it.
 
 allauth is imported only inside `authenticators_rotate`: this module is reachable from
-`connectors.secrets`, which model fields import while apps are still loading.
+`portal.secrets`, which model fields import while apps are still loading.
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ from typing import Any, Final
 
 from cryptography.fernet import InvalidToken
 
-from connectors.secrets.crypto import (
+from portal.secrets.crypto import (
     decrypt_text_or_raise,
     encrypt_text,
     is_under_primary_key,
     rotate_token,
 )
-from connectors.secrets.rotation import Batch, FieldRotation, in_locked_batches
+from portal.secrets.rotation import Batch, FieldRotation, in_locked_batches
 
 # Neither a base32 TOTP secret nor a hex seed can start with this, so no legacy
 # plaintext value is ever mistaken for ciphertext (or the other way round).

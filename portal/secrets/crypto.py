@@ -7,9 +7,15 @@ import functools
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 
-from connectors.secrets.types import SecretDecryptionError
-
 KEYS_SETTING = "FIELD_ENCRYPTION_KEYS"
+
+
+class SecretDecryptionError(Exception):
+    """No key in FIELD_ENCRYPTION_KEYS decrypts a stored secret."""
+
+    def __init__(self, message: str, *, where: str = "") -> None:
+        super().__init__(message)
+        self.where = where
 
 
 def _keys() -> tuple[str, ...]:
