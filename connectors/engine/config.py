@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.conf import settings
 
-from connectors.health.states import Policy
+from connectors.health.policy import Policy
 from connectors.http import Timeout
 
 MIN_INTERVAL_SECONDS = 60

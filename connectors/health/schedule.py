@@ -6,14 +6,12 @@ test (or a replay) gets the same schedule every time.
 
 from __future__ import annotations
 
-import hashlib
 import random
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from connectors.health.states import Decision, Policy
+from connectors.health.policy import Policy
 
 RATE_LIMIT_FALLBACK = timedelta(seconds=60)
 
@@ -59,8 +57,18 @@ def jittered(delay: timedelta, *, wait: Wait, fraction: float, rng: random.Rando
     return delay + spread if wait in FLOOR_WAITS else delay - spread
 
 
+class Scheduled(Protocol):
+    """What `next_check_at` reads of a state machine's decision."""
+
+    @property
+    def next_check_in(self) -> timedelta | None: ...
+
+    @property
+    def wait(self) -> Wait: ...
+
+
 def next_check_at(
-    when: Decision | timedelta | None,
+    when: Scheduled | timedelta | None,
     *,
     now: datetime,
     policy: Policy,
@@ -69,7 +77,7 @@ def next_check_at(
 ) -> datetime | None:
     """The absolute time of the next check, jittered; None when nothing is scheduled.
 
-    Pass a `Decision` (its own wait kind is used) or a bare delay with `wait`.
+    Pass a decision (its own wait kind is used) or a bare delay with `wait`.
     """
     if when is None:
         return None
@@ -80,16 +88,3 @@ def next_check_at(
             return None
         delay, wait = when.next_check_in, when.wait
     return now + jittered(delay, wait=wait, fraction=policy.jitter_fraction, rng=rng)
-
-
-def initial_offset(connection_id: object, interval: timedelta) -> timedelta:
-    """A stable offset in [0, interval) for a connection, spreading a fleet over the interval.
-
-    Derived from a hash of the id (not Python's salted `hash`), so every process and every
-    restart agrees on it.
-    """
-    total = int(interval / timedelta(microseconds=1))
-    if total <= 0:
-        return timedelta(0)
-    digest = hashlib.sha256(str(connection_id).encode()).digest()
-    return timedelta(microseconds=int.from_bytes(digest[:8], "big") % total)

@@ -41,49 +41,17 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from connectors.health.outcomes import Classification, Outcome, Status
+from connectors.health.policy import Policy
 from connectors.health.schedule import Wait, backoff_delay, rate_limit_delay
 
 __all__ = [
     "Decision",
     "HealthState",
-    "Policy",
     "Transition",
     "advance",
     "disconnect",
     "reset_after_reconnect",
 ]
-
-
-@dataclass(frozen=True)
-class Policy:
-    """Thresholds and timings of the health engine."""
-
-    failing_after: int = 3
-    recover_after: int = 2
-    confirm_delay: timedelta = timedelta(seconds=5)
-    interval: timedelta = timedelta(minutes=10)
-    max_backoff: timedelta | None = None  # None: the interval
-    base_backoff: timedelta = timedelta(seconds=30)
-    jitter_fraction: float = 0.1
-
-    def __post_init__(self) -> None:
-        # A policy that breaks the ordering below would break the engine's promises
-        # (no storms, no overdue checks), so refuse it at construction.
-        if self.failing_after < 1 or self.recover_after < 1:
-            raise ValueError("failing_after and recover_after must be at least 1")
-        if not timedelta(0) < self.confirm_delay <= self.base_backoff <= self.interval:
-            raise ValueError("need 0 < confirm_delay <= base_backoff <= interval")
-        if self.max_backoff is not None and not (
-            self.base_backoff <= self.max_backoff <= self.interval
-        ):
-            raise ValueError("need base_backoff <= max_backoff <= interval")
-        if not 0.0 <= self.jitter_fraction <= 0.5:
-            raise ValueError("jitter_fraction must be between 0 and 0.5")
-
-    @property
-    def backoff_cap(self) -> timedelta:
-        """The longest wait between checks of a connection with transient errors."""
-        return self.max_backoff if self.max_backoff is not None else self.interval
 
 
 DEFAULT_POLICY = Policy()

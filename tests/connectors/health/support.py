@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from connectors.health.outcomes import Classification, Outcome, ProbeAnswer
-from connectors.health.states import Decision, HealthState, Policy, advance
+from connectors.health.policy import Policy
+from connectors.health.states import Decision, HealthState, advance
 
 NOW = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 WORKSPACE = "abc123de"

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from connectors.health.states import Policy
+from connectors.health.policy import Policy
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from connectors.health.outcomes import Outcome, Status
+from connectors.health.policy import Policy
 from connectors.health.schedule import Wait
-from connectors.health.states import HealthState, Policy, advance
+from connectors.health.states import HealthState, advance
 from tests.connectors.health.support import NOW, run, said
 
 OK = Outcome.OK

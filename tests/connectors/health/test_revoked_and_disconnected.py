@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from connectors.health.outcomes import Outcome, Status
-from connectors.health.states import HealthState, Policy, advance, disconnect, reset_after_reconnect
+from connectors.health.policy import Policy
+from connectors.health.states import HealthState, advance, disconnect, reset_after_reconnect
 from tests.connectors.health.support import NOW, run, said
 
 REVOKED = HealthState(Status.REVOKED, 0, 0, False, NOW)

@@ -8,15 +8,15 @@ from datetime import timedelta
 import pytest
 
 from connectors.health.outcomes import Outcome
+from connectors.health.policy import Policy
 from connectors.health.schedule import (
     Wait,
     backoff_delay,
-    initial_offset,
     jittered,
     next_check_at,
     rate_limit_delay,
 )
-from connectors.health.states import HealthState, Policy, advance
+from connectors.health.states import HealthState, advance
 from tests.connectors.health.support import NOW, said
 
 POLICY = Policy()
@@ -70,15 +70,3 @@ def test_rate_limit_waits_are_clamped_between_the_confirm_delay_and_the_interval
     )
     assert rate_limit_delay(NOW + timedelta(days=1), now=NOW, policy=POLICY) == POLICY.interval
     assert rate_limit_delay(None, now=NOW, policy=POLICY) == timedelta(seconds=60)
-
-
-def test_initial_offsets_are_stable_and_spread_a_fleet_over_the_interval() -> None:
-    interval = timedelta(minutes=10)
-    offsets = [initial_offset(i, interval) for i in range(1000)]
-    assert offsets == [initial_offset(i, interval) for i in range(1000)]
-    assert all(timedelta(0) <= o < interval for o in offsets)
-    per_minute = [0] * 10
-    for offset in offsets:
-        per_minute[int(offset / timedelta(minutes=1))] += 1
-    assert min(per_minute) > 60, f"a fleet is spread evenly, got {per_minute}"
-    assert initial_offset("7f1c", timedelta(0)) == timedelta(0)

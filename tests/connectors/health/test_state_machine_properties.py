@@ -10,8 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from connectors.health.outcomes import Classification, Outcome, Status
+from connectors.health.policy import Policy
 from connectors.health.schedule import FLOOR_WAITS, next_check_at
-from connectors.health.states import HealthState, Policy, advance
+from connectors.health.states import HealthState, advance
 from tests.connectors.health.support import NOW, said
 
 FAST = settings(max_examples=100, deadline=None)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from connectors.health.outcomes import Outcome, Status
+from connectors.health.policy import Policy
 from connectors.health.schedule import Wait
-from connectors.health.states import HealthState, Policy, advance
+from connectors.health.states import HealthState, advance
 from tests.connectors.health.support import NOW, final, run, said
 
 DEAD, OK, TRANSIENT = Outcome.TOKEN_DEAD, Outcome.OK, Outcome.TRANSIENT

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from connectors.health.outcomes import Outcome, Status
+from connectors.health.policy import Policy
 from connectors.health.schedule import Wait
-from connectors.health.states import Policy
 from tests.connectors.health.support import run
 
 OK, TRANSIENT = Outcome.OK, Outcome.TRANSIENT
