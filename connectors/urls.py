@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from django.urls import path
+
 from connectors.views.app_urls import urlpatterns as app_urlpatterns
 from connectors.views.check_urls import urlpatterns as check_urlpatterns
 from connectors.views.connection_urls import urlpatterns as connection_urlpatterns
+from connectors.views.overview import team_overview
 
-urlpatterns = [*app_urlpatterns, *connection_urlpatterns, *check_urlpatterns]
+urlpatterns = [
+    path("", team_overview, name="team_overview"),
+    *app_urlpatterns,
+    *connection_urlpatterns,
+    *check_urlpatterns,
+]

@@ -4,30 +4,14 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
-
-from connectors.providers.base import provider_all
 
 
 def portal(request: HttpRequest) -> dict[str, Any]:
     return {
         "PORTAL_NAME": settings.PORTAL_NAME,
         "SANDBOX_ENABLED": settings.SANDBOX_ENABLED,
-        "SANDBOX_LINKS": sandbox_links() if settings.SANDBOX_ENABLED else [],
         "DEBUG_MODE": settings.DEBUG,
     }
-
-
-def sandbox_links() -> list[tuple[str, str]]:
-    """(label, URL) of each registered provider's sandbox, for the navigation."""
-    links = []
-    for spec in provider_all():
-        if spec.sandbox_url_name:
-            try:
-                links.append((f"{spec.name} sandbox", reverse(spec.sandbox_url_name)))
-            except NoReverseMatch:
-                continue
-    return links
 
 
 def team_nav(request: HttpRequest) -> dict[str, Any]:

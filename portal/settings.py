@@ -184,6 +184,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.portal",
                 "portal.context_processors.team_nav",
+                "connectors.context_processors.sandboxes",
             ],
         },
     },
@@ -332,7 +333,7 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_ADAPTER = "portal.adapters.AccountAdapter"
-# Encrypts TOTP secrets and recovery-code seeds at rest (connectors.secrets.mfa).
+# Encrypts TOTP secrets and recovery-code seeds at rest (portal.secrets.mfa).
 MFA_ADAPTER = "portal.adapters.MFAAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]

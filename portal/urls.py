@@ -4,14 +4,13 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from portal.ops import urls as ops_urls
+from connectors.ops import urls as ops_urls
 from portal.views import audit, home, invitations, members, probes, teams
 
 # Every page of a team lives under /t/<team_slug>/. Other packages append their own
 # team routes here (e.g. path("apps/", include("connectors.urls"))); the outsider walk
 # test (tests/portal/test_outsider_walk.py) requests each one as an outsider.
 team_urlpatterns = [
-    path("", teams.team_overview, name="team_overview"),
     path("settings/", teams.team_settings, name="team_settings"),
     path("delete/", teams.team_delete, name="team_delete"),
     path("leave/", teams.team_leave, name="team_leave"),
@@ -51,7 +50,7 @@ urlpatterns = [
     path("hooks/", include("connectors.hook_urls")),
     path("api/v1/", include("connectors.api.urls")),
     path("admin/", admin.site.urls),
-    path("ops/", include("portal.ops.urls")),
+    path("ops/", include("connectors.ops.urls")),
     *ops_urls.metrics_urlpatterns,
 ]
 

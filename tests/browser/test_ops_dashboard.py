@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from connectors.models import Connection
-from portal.ops.demo import DEMO_PASSWORD, demo_seed
+from connectors.ops.demo import DEMO_PASSWORD, demo_seed
 from tests.browser.conftest import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

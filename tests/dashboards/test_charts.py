@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from portal.ops import charts
+from connectors.ops import charts
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

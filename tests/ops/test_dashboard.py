@@ -11,8 +11,8 @@ from django.core.cache import cache
 from django.test import Client
 
 from connectors.models import Connection
+from connectors.ops import selectors
 from portal.models import Team, User
-from portal.ops import selectors
 from tests.dashboards.fleet import fleet_build
 from tests.factories import TeamFactory
 

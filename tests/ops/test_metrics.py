@@ -9,8 +9,8 @@ import pytest
 from django.test import Client
 
 from connectors.models import Connection
+from connectors.ops.demo import demo_seed
 from portal.models import Team
-from portal.ops.demo import demo_seed
 from tests.dashboards.fleet import fleet_build
 
 TOKEN = "metrics-test-token-0123456789"

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from connectors.models import Check, Connection, Transition
-from portal.ops import selectors
+from connectors.ops import selectors
 from tests.connectors.factories import ConnectionFactory
 from tests.factories import TeamFactory
 

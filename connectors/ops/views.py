@@ -28,8 +28,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from connectors.models import Connection
-from portal.ops import charts, selectors, tables
-from portal.ops.health import connection_health_context
+from connectors.ops import charts, selectors, tables
+from connectors.ops.health import connection_health_context
 from portal.services.heartbeat import heartbeat_get
 
 PER_PAGE = 50

@@ -12,7 +12,7 @@ from django import template
 from django.utils import timezone
 
 from connectors.models import Connection
-from portal.ops.health import connection_health_context
+from connectors.ops.health import connection_health_context
 
 register = template.Library()
 

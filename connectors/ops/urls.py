@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from portal.ops import metrics, views
+from connectors.ops import metrics, views
 
 urlpatterns: list[URLPattern] = [
     path("", views.ops_dashboard, name="ops_dashboard"),

@@ -18,9 +18,9 @@ from django.db.models import Count, Field, Model, Q, QuerySet
 
 from connectors.health.outcomes import Outcome, Status
 from connectors.models import Check, CheckDaily, Connection, Transition
+from connectors.ops import charts
+from connectors.ops.selectors import query_text
 from portal.models import Team
-from portal.ops import charts
-from portal.ops.selectors import query_text
 
 STATUSES = [s.value for s in Status]
 # A check counts as "up" when the token worked: rate limits and missing permissions are

@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.ops.demo import DEMO_PASSWORD, demo_seed
+from connectors.ops.demo import DEMO_PASSWORD, demo_seed
 
 
 class Command(BaseCommand):
