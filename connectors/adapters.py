@@ -23,7 +23,7 @@ from requests import RequestException
 from connectors.health.outcomes import WorkspaceIdentity
 from connectors.models import App
 from connectors.oauth import DEFAULT_MESSAGES, TITLES, ConnectFailure, FailureKind, first_check_of
-from connectors.providers.base import ProviderSpec, provider_all, provider_for_subprovider
+from connectors.providers import Provider, provider_all, provider_for_subprovider
 from connectors.services.connections import connection_connect
 from portal.models import Membership
 from portal.roles import Perm, role_allows
@@ -33,7 +33,6 @@ from portal.secrets import Secret
 def social_app_for(app: App) -> SocialApp:
     """An unsaved, hidden SocialApp carrying `app`'s decrypted credentials in memory only."""
     spec = app.spec
-    assert spec.subprovider_id is not None
     secret = app.client_secret.reveal() if app.client_secret else ""
     return SocialApp(
         provider=spec.key,
@@ -45,8 +44,8 @@ def social_app_for(app: App) -> SocialApp:
     )
 
 
-def _oauth_specs() -> dict[str, ProviderSpec]:
-    return {spec.key: spec for spec in provider_all() if spec.subprovider_id is not None}
+def _oauth_specs() -> dict[str, Provider]:
+    return {spec.key: spec for spec in provider_all() if spec.connects_by_oauth}
 
 
 def _app_of(provider: Any) -> App | None:
@@ -167,7 +166,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             first_check=checked.classification, latency_ms=checked.latency_ms,
             actor=request.user, request=request,
         )  # fmt: skip
-        name = identity.name or identity.id_code
+        name = identity.name or identity.external_id
         if result.reconnected:
             messages.success(request, f"Reconnected {name}: the new token replaces the old one.")
         else:

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
-from connectors.providers.base import provider_all
+from connectors.providers import provider_all
 
 
 def sandboxes(request: HttpRequest) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 
 from connectors.models import App, AppKind, new_public_id
-from connectors.providers.base import ProviderSpec
+from connectors.providers import Provider
 from connectors.services.apps import app_with_client_id
 from portal.models import Team
 from portal.secrets import SecretFormField
@@ -92,7 +92,7 @@ class AppSetupForm(_AppFieldsMixin):
     )
     pending = forms.CharField(widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, team: Team, spec: ProviderSpec, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, team: Team, spec: Provider, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.team = team
         self.spec = spec
@@ -133,8 +133,8 @@ class AppSetupForm(_AppFieldsMixin):
         if self.pending_expired:
             raise ValidationError(
                 "This setup page expired, so this app's callback URL changed. Copy the "
-                "callback URL in step 2 into the Developer Hub again, paste the secret "
-                "again, and save.",
+                f"callback URL in step 2 into {self.spec.name}'s {self.spec.console_name} "
+                "again, paste the secret again, and save.",
                 code="expired",
             )
         return cleaned

@@ -10,11 +10,11 @@ from django.db import models
 from django.db.models import Q
 
 from connectors.health.outcomes import Outcome, Status
-from connectors.providers.base import absolute_url, provider_get
+from connectors.providers import absolute_url, provider_get
 from portal.secrets import EncryptedSecretField
 
 if TYPE_CHECKING:
-    from connectors.providers.base import ProviderSpec
+    from connectors.providers import Provider
 
 DEFAULT_CHECK_INTERVAL_SECONDS = 600
 ACTIVE_STATUSES = (Status.PENDING, Status.HEALTHY, Status.DEGRADED, Status.FAILING)
@@ -63,7 +63,7 @@ class App(models.Model):
         return self.name
 
     @property
-    def spec(self) -> ProviderSpec:
+    def spec(self) -> Provider:
         return provider_get(self.provider)
 
     @property

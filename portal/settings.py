@@ -410,7 +410,8 @@ SILENCED_SYSTEM_CHECKS: list[str] = []
 # --- product settings ------------------------------------------------------------
 
 SANDBOX_ENABLED = env_bool("SANDBOX_ENABLED", DEBUG)
-SANDBOX_BASE_URL = env_str("SANDBOX_BASE_URL", f"{SITE_URL}/sandbox/intercom").rstrip("/")
+# Empty: each provider's sandbox is this portal's own /sandbox/<provider>/.
+SANDBOX_BASE_URL = env_str("SANDBOX_BASE_URL").rstrip("/")
 METRICS_TOKEN = env_str("METRICS_TOKEN")
 # Staff viewers of /ops/ share its figures this long (0: compute on every request).
 OPS_CACHE_SECONDS = env_int("OPS_CACHE_SECONDS", 10, minimum=0)

@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from connectors.ops import urls as ops_urls
+from connectors.providers import provider_all
 from portal.views import audit, home, invitations, members, probes, teams
 
 # Every page of a team lives under /t/<team_slug>/. Other packages append their own
@@ -55,7 +56,10 @@ urlpatterns = [
 ]
 
 if settings.SANDBOX_ENABLED:
-    # The sandbox Intercom exists only where enabled (development and tests).
-    urlpatterns.append(
-        path("sandbox/intercom/", include("connectors.providers.intercom.sandbox.urls"))
-    )
+    # Each provider's stand-in, at /sandbox/<provider>/, only where enabled (development
+    # and tests).
+    urlpatterns += [
+        path(f"sandbox/{provider.key}/", include(provider.sandbox_urls))
+        for provider in provider_all()
+        if provider.sandbox_urls
+    ]

@@ -20,11 +20,10 @@ from connectors import http
 from connectors.engine import config
 from connectors.engine.budget import budget_split, window_end
 from connectors.engine.decide import Applied, decision_apply
-from connectors.engine.hooks import hooks_for
 from connectors.engine.writes import results_write
 from connectors.health.outcomes import Classification, Outcome, ProbeAnswer, Status
 from connectors.models import Check, Connection, Transition
-from connectors.providers.base import Region, provider_get
+from connectors.providers import Region, provider_find
 
 logger = logging.getLogger("connectors.engine")
 _rng = random.SystemRandom()
@@ -55,9 +54,8 @@ class BatchReport:
 
 def region_of(connection: Connection) -> Region | None:
     """The API host to probe: a sandbox app always talks to the sandbox."""
-    try:
-        spec = provider_get(connection.provider)
-    except LookupError:
+    spec = provider_find(connection.provider)
+    if spec is None:
         return None
     app_region = spec.region(connection.app.region) if connection.app else None
     if app_region is not None and app_region.sandbox:
@@ -116,17 +114,17 @@ async def _probe_all(
     timeout = config.probe_timeout()
 
     async def one(connection: Connection) -> tuple[Classification, int | None]:
-        hooks = hooks_for(connection.provider)
+        provider = provider_find(connection.provider)
         region = region_of(connection)
-        if hooks is None:
+        if provider is None or not provider.can_check:
             return _unprobeable("This provider has no health check."), None
         if region is None:
             return _unprobeable(f"No API host is known for region {connection.region!r}."), None
         if not connection.access_token:
             return _unprobeable("The connection has no access token: reconnect it."), None
-        answer: ProbeAnswer = await hooks.probe(client, region, connection.access_token, timeout)
+        answer: ProbeAnswer = await provider.probe(client, region, connection.access_token, timeout)
         expected = connection.external_id or None
-        return hooks.classify(answer, expected_workspace=expected, now=now), answer.elapsed_ms
+        return provider.classify(answer, expected_workspace=expected, now=now), answer.elapsed_ms
 
     return list(await asyncio.gather(*(one(c) for c in connections)))
 

@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from django.core.cache import cache
 
 from connectors.engine import config
-from connectors.engine.hooks import hooks_for
 from connectors.models import Connection
+from connectors.providers import provider_find
 
 WINDOW_SECONDS = 10
 
@@ -54,8 +54,8 @@ def budget_split(
     allowed: list[Connection] = []
     deferred: list[Connection] = []
     for app_id, group in by_app.items():
-        hooks = hooks_for(group[0].provider)
-        limit = hooks.rate_limit_per_minute if hooks else 0
+        provider = provider_find(group[0].provider)
+        limit = provider.rate_limit_per_minute if provider else 0
         if not limit or app_id is None:
             allowed.extend(group)
             continue

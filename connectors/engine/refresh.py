@@ -25,10 +25,10 @@ from django.utils import timezone
 from connectors.engine import config
 from connectors.engine.batch import region_of
 from connectors.engine.dispatch import ACTIVE
-from connectors.engine.hooks import RefreshAnswer, hooks_for
 from connectors.health.outcomes import Status
 from connectors.models import Connection, Transition
 from connectors.notify.outbox import notify_transition
+from connectors.providers import RefreshAnswer, provider_find
 
 logger = logging.getLogger("connectors.engine")
 
@@ -117,12 +117,12 @@ def _provider_answer(connection: Connection, *, now: datetime, force: bool) -> R
     expires = connection.token_expires_at
     if not force and expires is not None and expires > now + config.refresh_ahead():
         return "not_due"  # someone refreshed while we waited for the marker
-    hooks = hooks_for(connection.provider)
+    provider = provider_find(connection.provider)
     region = region_of(connection)
     app = connection.app
-    if hooks is None or hooks.refresh is None or region is None or app is None:
+    if provider is None or not provider.refreshes or region is None or app is None:
         return "skipped"
-    return hooks.refresh(
+    return provider.refresh(
         region=region,
         client_id=app.client_id,
         client_secret=app.client_secret,

@@ -73,7 +73,7 @@ class ProbeAnswer:
 class WorkspaceIdentity:
     """Who answered a successful probe: the workspace and the authorising admin."""
 
-    id_code: str
+    external_id: str  # the provider's id of the workspace: a connection's external_id
     name: str = ""
     region: str = ""
     admin_id: str = ""

@@ -21,7 +21,7 @@ from django.utils import timezone
 from connectors.engine.rollups import daily_rollup, fleet_rollup
 from connectors.health.outcomes import Outcome, Status
 from connectors.models import App, Check, Connection, Transition
-from connectors.providers.base import ProviderSpec, provider_all
+from connectors.providers import Provider, provider_all
 from portal.models import Membership, Team, User
 from portal.roles import Role
 
@@ -43,10 +43,10 @@ NAMES = ["Acme", "Initech", "Umbrella", "Hooli", "Stark", "Wayne", "Wonka", "Tyr
 KINDS = ["Support", "Sales", "Success", "Help desk", "EU desk", "Billing", "Onboarding"]
 
 
-def demo_provider() -> ProviderSpec:
+def demo_provider() -> Provider:
     """The registered provider that can back demo connections with its sandbox."""
     for spec in provider_all():
-        if spec.demo_backing is not None:
+        if spec.demo_backing() is not None:
             return spec
     raise LookupError("no registered provider offers a sandbox for demo data")
 
@@ -238,8 +238,8 @@ def demo_seed(*, now: datetime | None = None) -> DemoResult:
     all_transitions: list[Transition] = []
     connections_made = 0
     provider = demo_provider()
-    assert provider.demo_backing is not None
     backing = provider.demo_backing()
+    assert backing is not None
     text = reasons(provider.name)
     backing.demo_sandbox_clear()
     for name, slug, count in DEMO_TEAMS:

@@ -1,6 +1,6 @@
 """Writes of connections: connect (or reconnect), add by token, disconnect, one check.
 
-Provider-neutral: provider behaviour comes from the registry's `ProviderSpec` hooks.
+Provider-neutral: provider behaviour comes from the registered `Provider` object.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from connectors.health.outcomes import Classification, Outcome, Status, Workspac
 from connectors.health.states import Decision, HealthState, disconnect, reset_after_reconnect
 from connectors.models import App, Connection, Transition
 from connectors.notify.outbox import notify_event, notify_transition
-from connectors.providers.base import ProviderSpec, RevokeOutcome, provider_get
+from connectors.providers import Provider, RevokeOutcome, provider_get
 from portal.models import Team
 from portal.secrets import Secret
 from portal.services.audit import audit_log
@@ -92,9 +92,7 @@ def connection_record_check(
     return applied.decision
 
 
-def connection_region_resolve(
-    *, spec: ProviderSpec, app_region: str, reported: str
-) -> tuple[str, str]:
+def connection_region_resolve(*, spec: Provider, app_region: str, reported: str) -> tuple[str, str]:
     """(region to store, note for the person): the workspace's own region wins.
 
     A sandbox app keeps its region: its hosts stand in for every region.
@@ -135,13 +133,13 @@ def connection_connect(
     with transaction.atomic():
         existing = (
             Connection.objects.select_for_update()
-            .filter(team=team, app=app, external_id=identity.id_code)
+            .filter(team=team, app=app, external_id=identity.external_id)
             .first()
         )
         reconnected = existing is not None
         if existing is None:
             connection = Connection(
-                team=team, app=app, provider=app.provider, external_id=identity.id_code,
+                team=team, app=app, provider=app.provider, external_id=identity.external_id,
                 connected_by=actor, connected_at=now, status=Status.PENDING.value,
                 status_since=now,
             )  # fmt: skip
@@ -177,7 +175,7 @@ def connection_connect(
             team=team, actor=actor,
             action="connection.reconnected" if reconnected else "connection.connected",
             target=connection, request=request,
-            details={"workspace": identity.id_code, "workspace_name": identity.name,
+            details={"workspace": identity.external_id, "workspace_name": identity.name,
                      "app": app.public_id, "region": region, "status": connection.status},
         )  # fmt: skip
         notify_event(
@@ -201,12 +199,12 @@ def connection_add_by_token(
     """Check a pasted access token with the provider's probe, then connect its workspace."""
     spec = app.spec
     region = spec.region(app.region)
-    if spec.probe is None or spec.classify is None or region is None:
+    if not spec.can_check or region is None:
         raise TokenRejected(
             "This app's provider or region cannot check tokens here: an admin should check "
             "the app's region in its settings."
         )
-    answer = spec.probe(region=region, token=token)
+    answer = spec.probe_now(region, token)
     now = now or timezone.now()
     checked = spec.classify(answer, expected_workspace=None, now=now)
     if checked.outcome is not Outcome.OK or checked.workspace is None:
@@ -217,18 +215,13 @@ def connection_add_by_token(
     )  # fmt: skip
 
 
-def _rejection_message(spec: ProviderSpec, checked: Classification) -> str:
+def _rejection_message(spec: Provider, checked: Classification) -> str:
     if checked.outcome is Outcome.TRANSIENT:
         return (
             f"{spec.name} could not check the token just now ({checked.detail}). "
             "Nothing was stored: try again in a moment."
         )
-    code = checked.error_code or f"HTTP {checked.http_status}"
-    return (
-        f"{spec.name} refused this token ({code}). Copy the access token again from the "
-        f"app's Authentication page in {spec.name}'s Developer Hub, and check that it "
-        "belongs to this app."
-    )
+    return spec.token_refused_message(checked.error_code or f"HTTP {checked.http_status}")
 
 
 def connection_disconnect(
@@ -282,11 +275,11 @@ def _revoke(connection: Connection) -> RevokeOutcome:
     if not token:
         return RevokeOutcome(ok=True, detail="No token was stored, so there was nothing to revoke.")
     try:
-        spec: ProviderSpec | None = provider_get(connection.provider)
+        spec: Provider | None = provider_get(connection.provider)
     except LookupError:
         spec = None
     region = spec.region(connection.region) if spec else None
-    if spec is None or spec.revoke is None or region is None:
+    if spec is None or region is None:
         return RevokeOutcome(ok=False, detail="The provider offers no revoke call here.")
     return spec.revoke(region=region, token=token)
 

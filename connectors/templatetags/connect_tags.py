@@ -24,6 +24,6 @@ def connect_actions(context: dict[str, Any], app: App) -> dict[str, Any]:
     spec = app.spec
     return {
         "may_connect": may,
-        "oauth": spec.subprovider_id is not None and app.kind != AppKind.INTERNAL,
-        "uninstall_url": uninstall_hook_url(app) if spec.uninstall_workspace else "",
+        "oauth": spec.connects_by_oauth and app.kind != AppKind.INTERNAL,
+        "uninstall_url": uninstall_hook_url(app) if spec.takes_uninstall_notices else "",
     }

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 
 from connectors.forms import AppEditForm, AppSecretForm, AppSetupForm
 from connectors.models import App
-from connectors.providers.base import ProviderSpec, absolute_url, provider_choices, provider_get
+from connectors.providers import Provider, absolute_url, provider_choices, provider_get
 from connectors.services import apps as app_services
 from portal.models import Team, User
 from portal.reauth import reauth_required
@@ -33,7 +33,7 @@ def _app(team: Team, app_public_id: str) -> App:
     return team_object_or_404(team, App, public_id=app_public_id)
 
 
-def _spec_from(request: HttpRequest) -> ProviderSpec:
+def _spec_from(request: HttpRequest) -> Provider:
     keys = [key for key, _name in provider_choices()]
     key = request.GET.get("provider") or (keys[0] if keys else "")
     try:

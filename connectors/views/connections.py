@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from allauth.socialaccount.adapter import get_adapter
 from django import forms
 from django.contrib import messages
@@ -25,12 +27,14 @@ RECENT = 20
 
 
 class AddTokenForm(forms.Form):
-    token = SecretFormField(
-        label="Access token",
-        min_length=8,
-        help_text="Paste the access token from the app's Authentication page in the "
-        "provider's Developer Hub. It is checked, then stored encrypted.",
-    )
+    token = SecretFormField(label="Access token", min_length=8)
+
+    def __init__(self, *args: Any, console_name: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["token"].help_text = (
+            f"Paste the access token from the app's page in the provider's {console_name}. "
+            "It is checked, then stored encrypted."
+        )
 
 
 def app_page_url(team: Team, app: App) -> str:
@@ -54,14 +58,14 @@ def connection_connect_start(request: HttpRequest, app_public_id: str, team: Tea
     if app.kind == AppKind.INTERNAL:
         messages.info(request, "An internal integration connects with its access token.")
         return redirect("connection_add_token", team_slug=team.slug, app_public_id=app.public_id)
-    if spec.subprovider_id is None:
+    if not spec.connects_by_oauth:
         messages.error(request, f"{spec.name} apps cannot be connected by OAuth: add a token.")
         return redirect(back)
     if not app.client_id or not app.client_secret:
         messages.error(
             request,
             "This app has no client ID or client secret yet. An admin should paste both "
-            "from the provider's Developer Hub into the app's settings, then connect.",
+            f"from {spec.name}'s {spec.console_name} into the app's settings, then connect.",
         )
         return redirect(back)
     if spec.region(app.region) is None:
@@ -82,7 +86,7 @@ def connection_connect_start(request: HttpRequest, app_public_id: str, team: Tea
 def connection_add_token(request: HttpRequest, app_public_id: str, team: Team) -> HttpResponse:
     """Connect a workspace by pasting an access token (internal integrations)."""
     app = team_object_or_404(team, App, public_id=app_public_id)
-    form = AddTokenForm(request.POST or None)
+    form = AddTokenForm(request.POST or None, console_name=app.spec.console_name)
     if request.method == "POST" and form.is_valid():
         try:
             result = connection_add_by_token(

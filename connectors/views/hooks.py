@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from connectors.models import App
-from connectors.providers.base import absolute_url, provider_get
+from connectors.providers import absolute_url, provider_get
 from connectors.services.connections import connections_request_check
 
 RATE_LIMIT = 30  # notices per window, per app and sender address
@@ -53,7 +53,7 @@ def uninstall(request: HttpRequest, provider_key: str, app_public_id: str) -> Ht
         spec = provider_get(provider_key)
     except LookupError:
         spec = None
-    if spec is not None and spec.uninstall_workspace is not None and len(body) <= MAX_BODY_BYTES:
+    if spec is not None and spec.takes_uninstall_notices and len(body) <= MAX_BODY_BYTES:
         workspace = spec.uninstall_workspace(body)
         app = App.objects.filter(provider=spec.key, public_id=app_public_id).first()
         if workspace and app is not None:

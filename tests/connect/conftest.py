@@ -19,6 +19,7 @@ from tests.connectors.factories import AppFactory
 def fake_intercom(monkeypatch: pytest.MonkeyPatch) -> FakeIntercom:
     fake = FakeIntercom()
     monkeypatch.setattr(intercom_client, "http_request", fake)
+    monkeypatch.setattr(intercom_client, "async_http_get", fake.get)
     return fake
 
 

@@ -51,5 +51,9 @@ class FakeIntercom:
         status, body = answer
         return HttpResult(status=status, headers={}, json=body, text_excerpt="", elapsed_ms=12)
 
+    async def get(self, client: object, url: str, **kwargs: Any) -> HttpResult:
+        """The async GET seam (`GET /me`), answering as `__call__` does."""
+        return self("GET", url, **kwargs)
+
     def urls(self) -> list[str]:
         return [url for _method, url, _kw in self.calls]

@@ -1,3 +1,5 @@
-"""Intercom: OAuth provider, regions and hosts, the /me probe and its classifier, sandbox."""
+"""Intercom: its provider object, OAuth views, /me probe and classifier, and sandbox."""
 
 from __future__ import annotations
+
+KEY = "intercom"

@@ -9,7 +9,7 @@ class IntercomConfig(AppConfig):
     verbose_name = "Intercom provider"
 
     def ready(self) -> None:
-        from connectors.providers.base import provider_register
-        from connectors.providers.intercom.spec import INTERCOM
+        from connectors.providers import provider_register
+        from connectors.providers.intercom.provider import PROVIDER
 
-        provider_register(INTERCOM)
+        provider_register(PROVIDER)

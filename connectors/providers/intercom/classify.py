@@ -108,7 +108,7 @@ def parse_identity(body: Any) -> WorkspaceIdentity | None:
     if not isinstance(id_code, str) or not id_code.strip():
         return None
     return WorkspaceIdentity(
-        id_code=id_code.strip(),
+        external_id=id_code.strip(),
         name=_text(app, "name"),
         region=_text(app, "region"),
         admin_id=_text(body, "id"),
@@ -259,13 +259,13 @@ def _classify_ok(
             "Intercom answered 200 but the body was not the expected admin details "
             f"(the provider answered nonsense): {_CHECKS_CONTINUE}",
         )
-    if expected_workspace is None or identity.id_code == expected_workspace:
+    if expected_workspace is None or identity.external_id == expected_workspace:
         return result(Outcome.OK, "Intercom accepted the token.", workspace=identity)
     return result(
         Outcome.WRONG_WORKSPACE,
-        f"This token now belongs to another Intercom workspace ({identity.id_code}, not "
+        f"This token now belongs to another Intercom workspace ({identity.external_id}, not "
         f"{expected_workspace}): the portal will not re-point it; disconnect this "
         "connection and connect the right workspace.",
         workspace=identity,
-        detail=redact(f"HTTP 200 id_code={identity.id_code} expected={expected_workspace}"),
+        detail=redact(f"HTTP 200 id_code={identity.external_id} expected={expected_workspace}"),
     )

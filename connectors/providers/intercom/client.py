@@ -1,21 +1,16 @@
-"""Intercom's HTTP calls (token exchange, `GET /me`, revoke), all through connectors.http."""
+"""Intercom's HTTP calls (token exchange, `GET /me`, refresh, revoke), all through
+connectors.http, as Intercom's OAuth and REST API documentation describe them."""
 
 from __future__ import annotations
 
-from connectors.health.outcomes import ProbeAnswer
-from connectors.http import HttpResult, Timeout, http_request
-from connectors.providers.base import Region, RevokeOutcome
+from connectors.health.outcomes import ProbeAnswer, redact
+from connectors.http import AsyncHttp, HttpResult, Timeout, async_http_get, http_request
+from connectors.providers import INTERACTIVE_TIMEOUT, RefreshAnswer, Region, RevokeOutcome
 from portal.secrets import Secret
 
 API_VERSION = "2.14"
 PURPOSE = "intercom"
-# The exchange and the first /me run inside a person's request: fail fast rather than
-# leave them staring at a spinner.
-INTERACTIVE_TIMEOUT = Timeout(connect=5.0, read=10.0, total=15.0)
-
-
-def _headers() -> dict[str, str]:
-    return {"Accept": "application/json", "Intercom-Version": API_VERSION}
+HEADERS = {"Accept": "application/json", "Intercom-Version": API_VERSION}
 
 
 def code_exchange(
@@ -44,17 +39,12 @@ def token_from_exchange(body: object) -> str | None:
     return None
 
 
-def me_fetch(
-    *, region: Region, token: Secret, timeout: Timeout = INTERACTIVE_TIMEOUT
+async def me_probe(
+    client: AsyncHttp, region: Region, token: Secret, timeout: Timeout
 ) -> ProbeAnswer:
-    """`GET /me` on the region's API host, as a `ProbeAnswer` for the classifier."""
-    result = http_request(
-        "GET",
-        f"{region.api_base}/me",
-        headers=_headers(),
-        bearer=token,
-        timeout=timeout,
-        purpose=PURPOSE,
+    """One `GET /me` on the region's API host, as a `ProbeAnswer` for `classify_me`."""
+    result = await async_http_get(
+        client, f"{region.api_base}/me", headers=HEADERS, bearer=token, timeout=timeout
     )
     return ProbeAnswer(
         status=result.status,
@@ -65,12 +55,53 @@ def me_fetch(
     )
 
 
+def tokens_refresh(
+    *, region: Region, client_id: str, client_secret: Secret, refresh_token: Secret
+) -> RefreshAnswer:
+    """`grant_type=refresh_token` at the region's token endpoint; never sent twice.
+
+    Only the sandbox issues expiring tokens: Intercom's own never expire.
+    """
+    result = http_request(
+        "POST",
+        region.token_url,
+        headers={"Accept": "application/json"},
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": refresh_token,
+            "client_id": client_id,
+            "client_secret": client_secret,
+        },
+        timeout=INTERACTIVE_TIMEOUT,
+        retry_safe=False,  # a refresh token is single-use: a repeat could burn the new one
+        purpose=f"{PURPOSE}-refresh",
+    )
+    body = result.json if isinstance(result.json, dict) else {}
+    error = str(body.get("error", ""))
+    if result.ok:
+        access = body.get("access_token") or body.get("token")
+        rotated = body.get("refresh_token")
+        expires = body.get("expires_in")
+        if isinstance(access, str) and access:
+            return RefreshAnswer(
+                kind="ok",
+                access_token=Secret(access),
+                refresh_token=Secret(rotated) if isinstance(rotated, str) and rotated else None,
+                expires_in=expires if isinstance(expires, int) and expires > 0 else None,
+            )
+        return RefreshAnswer(kind="transient", detail="the token answer had no access token")
+    if error == "invalid_grant":
+        return RefreshAnswer(kind="invalid_grant", detail="invalid_grant")
+    detail = result.error_detail or f"HTTP {result.status} {error}".strip()
+    return RefreshAnswer(kind="transient", detail=redact(detail, limit=120))
+
+
 def token_revoke(*, region: Region, token: Secret) -> RevokeOutcome:
     """`POST /auth/uninstall`: best effort; the outcome is for the audit log."""
     result = http_request(
         "POST",
         f"{region.api_base}/auth/uninstall",
-        headers=_headers(),
+        headers=HEADERS,
         bearer=token,
         timeout=INTERACTIVE_TIMEOUT,
         retry_safe=True,  # revoking twice is harmless

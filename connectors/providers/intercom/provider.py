@@ -1,62 +1,124 @@
-"""The allauth provider for Intercom: one sub-provider per registered app.
-
-As allauth's `openid_connect` does it: the provider id of an app is
-`intercom-<public_id>`, and the portal's SocialAccountAdapter supplies each app's
-credentials as an unsaved, hidden SocialApp. It connects workspaces; it never logs in.
-"""
+"""Intercom as a `Provider`: its regional hosts, probe, classifier, refresh, revoke,
+uninstall notices, set-up guide and allauth provider class, in one object."""
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+import json
+from datetime import datetime
+from types import ModuleType
 
-from allauth.socialaccount.providers.base import ProviderAccount
-from allauth.socialaccount.providers.oauth2.provider import OAuth2Provider
-from django.http import HttpRequest
-from django.urls import reverse
-from django.utils.http import urlencode
+from django.conf import settings
 
-from connectors.providers.intercom.spec import PROVIDER_KEY
-from connectors.providers.intercom.views import IntercomOAuth2Adapter
+from connectors.health.outcomes import Classification, ProbeAnswer
+from connectors.http import AsyncHttp, Timeout
+from connectors.providers import Provider, RefreshAnswer, Region, RevokeOutcome
+from connectors.providers.intercom import KEY, client
+from connectors.providers.intercom.classify import classify_me
+from connectors.providers.intercom.oauth import IntercomOAuthProvider
+from portal.secrets import Secret
+
+_REGIONS = (
+    Region(
+        key="us",
+        label="US (app.intercom.com)",
+        authorize_url="https://app.intercom.com/oauth",
+        token_url="https://api.intercom.io/auth/eagle/token",
+        api_base="https://api.intercom.io",
+    ),
+    Region(
+        key="eu",
+        label="EU (app.eu.intercom.com)",
+        authorize_url="https://app.eu.intercom.com/oauth",
+        token_url="https://api.eu.intercom.io/auth/eagle/token",
+        api_base="https://api.eu.intercom.io",
+    ),
+    Region(
+        key="au",
+        label="AU (app.au.intercom.com)",
+        authorize_url="https://app.au.intercom.com/oauth",
+        token_url="https://api.au.intercom.io/auth/eagle/token",
+        api_base="https://api.au.intercom.io",
+    ),
+)
 
 
-class IntercomAccount(ProviderAccount):
-    def to_str(self) -> str:
-        data = self.account.extra_data or {}
-        return str(data.get("name") or self.account.uid)
+def sandbox_base_url() -> str:
+    """The stand-in Intercom's base URL: SANDBOX_BASE_URL, or this portal's own mount."""
+    return (settings.SANDBOX_BASE_URL or f"{settings.SITE_URL}/sandbox/{KEY}").rstrip("/")
 
 
-class IntercomProvider(OAuth2Provider):
-    id = PROVIDER_KEY
+class IntercomProvider(Provider):
+    key = KEY
     name = "Intercom"
-    account_class = IntercomAccount
-    oauth2_adapter_class = IntercomOAuth2Adapter
+    default_region = "us"
+    console_name = "Developer Hub"
+    # 10,000 calls a minute per app (Intercom's rate limits); health checks take a share.
+    rate_limit_per_minute = 10_000
+    setup_template = "intercom/setup_steps.html"
+    oauth_provider_class = IntercomOAuthProvider
+    sandbox_urls = "connectors.providers.intercom.sandbox.urls"
+    sandbox_url_name = "sandbox_intercom_index"
 
-    def __init__(self, request: HttpRequest, app: Any = None) -> None:
-        super().__init__(request, app=app)
-        self.name = self.app.name
+    def regions(self) -> tuple[Region, ...]:
+        """US, EU and AU; plus "sandbox" only while the sandbox is enabled."""
+        if not settings.SANDBOX_ENABLED:
+            return _REGIONS
+        base = sandbox_base_url()
+        sandbox = Region(
+            key="sandbox",
+            label="Sandbox (this portal's stand-in Intercom)",
+            authorize_url=f"{base}/oauth",
+            token_url=f"{base}/auth/eagle/token",
+            api_base=base,
+            sandbox=True,
+        )
+        return (*_REGIONS, sandbox)
 
-    def get_login_url(self, request: HttpRequest, **kwargs: Any) -> str:
-        url = reverse("intercom_login", kwargs={"provider_id": self.app.provider_id})
-        return f"{url}?{urlencode(kwargs)}" if kwargs else url
+    async def probe(
+        self, client_: AsyncHttp, region: Region, token: Secret, timeout: Timeout
+    ) -> ProbeAnswer:
+        return await client.me_probe(client_, region, token, timeout)
 
-    def get_callback_url(self) -> str:
-        return reverse("intercom_callback", kwargs={"provider_id": self.app.provider_id})
+    def classify(
+        self, answer: ProbeAnswer, *, expected_workspace: str | None, now: datetime
+    ) -> Classification:
+        return classify_me(answer, expected_workspace=expected_workspace, now=now)
 
-    def get_default_scope(self) -> list[str]:
-        # Intercom takes no scope parameter: permissions are set in its Developer Hub.
-        return []
+    def refresh(
+        self, *, region: Region, client_id: str, client_secret: Secret, refresh_token: Secret
+    ) -> RefreshAnswer:
+        return client.tokens_refresh(
+            region=region,
+            client_id=client_id,
+            client_secret=client_secret,
+            refresh_token=refresh_token,
+        )
 
-    def get_oauth2_adapter(self, request: HttpRequest) -> IntercomOAuth2Adapter:
-        return IntercomOAuth2Adapter(request, self.app.provider_id)
+    def revoke(self, *, region: Region, token: Secret) -> RevokeOutcome:
+        return client.token_revoke(region=region, token=token)
 
-    def extract_uid(self, data: dict[str, Any]) -> str:
-        return str(data["id_code"])
+    def uninstall_workspace(self, body: bytes) -> str | None:
+        """The workspace `app_id` of Intercom's uninstall notice `{"app_id": "<id_code>"}`."""
+        try:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            return None
+        app_id = data.get("app_id") if isinstance(data, dict) else None
+        if isinstance(app_id, str) and 0 < len(app_id.strip()) <= 100:
+            return app_id.strip()
+        return None
 
-    def extract_extra_data(self, data: dict[str, Any]) -> dict[str, Any]:
-        return dict(data)  # the workspace identity only: never a token
+    def token_refused_message(self, code: str) -> str:
+        return (
+            f"Intercom refused this token ({code}). Copy the access token again from the "
+            "app's Authentication page in Intercom's Developer Hub, and check that it "
+            "belongs to this app."
+        )
 
-    def extract_common_fields(self, data: dict[str, Any]) -> dict[str, Any]:
-        return {}  # no user is ever made from an Intercom admin
+    def demo_backing(self) -> ModuleType:
+        # Imported on use: the sandbox's models must not load while apps are being set up.
+        return importlib.import_module("connectors.providers.intercom.sandbox.demo")
 
 
-provider_classes = [IntercomProvider]
+PROVIDER = IntercomProvider()

@@ -21,13 +21,16 @@ from django.utils.http import urlencode
 
 from connectors.health.outcomes import Outcome
 from connectors.oauth import ConnectFailure, FailureKind, first_check_attach
-from connectors.providers.base import Region, absolute_url
-from connectors.providers.intercom import client
-from connectors.providers.intercom.classify import classify_me
-from connectors.providers.intercom.spec import INTERCOM, callback_path
+from connectors.providers import Provider, Region, absolute_url, provider_get
+from connectors.providers.intercom import KEY, client
 from portal.secrets import Secret
 
 _UNREACHABLE_KINDS = frozenset({"timeout", "connect", "protocol"})
+
+
+def _intercom() -> Provider:
+    # From the registry: this module is imported by the provider object itself.
+    return provider_get(KEY)
 
 
 class IntercomOAuth2Client(OAuth2Client):
@@ -85,7 +88,7 @@ class IntercomOAuth2Adapter(OAuth2Adapter):
 
     def _region(self) -> Region:
         key = self.get_provider().app.settings.get("region", "")
-        region = INTERCOM.region(key)
+        region = _intercom().region(key)
         if region is None:
             raise ConnectFailure(
                 FailureKind.UNKNOWN,
@@ -104,7 +107,7 @@ class IntercomOAuth2Adapter(OAuth2Adapter):
 
     def get_callback_url(self, request: HttpRequest, app: SocialApp) -> str:
         # Exactly the URL the team registered in Intercom, from SITE_URL, not the Host header.
-        return absolute_url(callback_path(app.settings["public_id"]))
+        return absolute_url(_intercom().callback_path(app.settings["public_id"]))
 
     def parse_token(self, data: dict[str, Any]) -> SocialToken:
         return SocialToken(token=data["access_token"])
@@ -112,8 +115,9 @@ class IntercomOAuth2Adapter(OAuth2Adapter):
     def complete_login(
         self, request: HttpRequest, app: SocialApp, token: SocialToken, **kwargs: Any
     ) -> SocialLogin:
-        answer = client.me_fetch(region=self._region(), token=Secret(token.token))
-        checked = classify_me(answer, expected_workspace=None, now=timezone.now())
+        intercom = _intercom()
+        answer = intercom.probe_now(self._region(), Secret(token.token))
+        checked = intercom.classify(answer, expected_workspace=None, now=timezone.now())
         if checked.outcome is not Outcome.OK or checked.workspace is None:
             if answer.error_kind in _UNREACHABLE_KINDS:
                 raise ConnectFailure(FailureKind.UNREACHABLE)
@@ -125,7 +129,7 @@ class IntercomOAuth2Adapter(OAuth2Adapter):
             )
         who = checked.workspace
         data = {
-            "id_code": who.id_code,
+            "id_code": who.external_id,
             "name": who.name,
             "region": who.region,
             "admin_id": who.admin_id,

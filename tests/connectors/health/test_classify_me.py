@@ -94,7 +94,7 @@ def test_a_200_with_a_nonsense_body_is_transient_and_says_so(body: object) -> No
 def test_a_200_reports_the_workspace_and_admin_it_belongs_to() -> None:
     result = classify_me(answer(200, me_body()), expected_workspace=WORKSPACE, now=NOW)
     assert result.workspace is not None
-    assert result.workspace.id_code == WORKSPACE
+    assert result.workspace.external_id == WORKSPACE
     assert result.workspace.name == "Acme Support"
     assert result.workspace.region == "US"
     assert result.workspace.admin_id == "991267460"
@@ -106,7 +106,7 @@ def test_the_first_check_while_connecting_accepts_any_workspace() -> None:
     result = classify_me(answer(200, me_body("new0ne")), expected_workspace=None, now=NOW)
     assert result.outcome is Outcome.OK
     assert result.workspace is not None
-    assert result.workspace.id_code == "new0ne"
+    assert result.workspace.external_id == "new0ne"
 
 
 def test_a_wrong_workspace_names_both_workspaces_and_never_re_points() -> None:

@@ -9,8 +9,9 @@ Everything made here is recognisable by a prefix, so a re-run deletes it first.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from connectors.health.outcomes import Status
-from connectors.models import App, Connection
 from connectors.providers.intercom.sandbox.models import Mode, SandboxApp, SandboxWorkspace
 from connectors.providers.intercom.sandbox.services import (
     NewApp,
@@ -28,6 +29,24 @@ MODE_OF = {Status.DEGRADED: Mode.FORBIDDEN, Status.FAILING: Mode.SERVER_ERROR}
 TIMEZONE_OF = {"us": "America/New_York", "eu": "Europe/Dublin", "au": "Australia/Sydney"}
 
 
+# What this module needs of the portal's App and Connection (seed_demo passes them in):
+# the provider's folder sits below the portal's models, so it names none of them.
+class DemoApp(Protocol):
+    @property
+    def callback_url(self) -> str: ...
+
+
+class DemoConnection(Protocol):
+    external_id: str
+    workspace_name: str
+    region: str
+    admin_id: str
+    admin_email: str
+    admin_name: str
+    status: str
+    access_token: object
+
+
 def demo_sandbox_clear() -> None:
     """Delete the sandbox apps and workspaces an earlier seed made (codes and tokens cascade)."""
     SandboxApp.objects.filter(name__startswith=APP_PREFIX).delete()
@@ -39,7 +58,7 @@ def demo_sandbox_app_create(*, team_name: str) -> NewApp:
     return sandbox_app_create(name=f"{APP_PREFIX}{team_name}", redirect_uris=[])
 
 
-def demo_sandbox_app_point(*, sandbox_app: SandboxApp, app: App) -> None:
+def demo_sandbox_app_point(*, sandbox_app: SandboxApp, app: DemoApp) -> None:
     """Register the portal App's callback, so Reconnect works against the sandbox."""
     sandbox_app_update(
         app=sandbox_app,
@@ -49,7 +68,7 @@ def demo_sandbox_app_point(*, sandbox_app: SandboxApp, app: App) -> None:
     )
 
 
-def demo_sandbox_back(*, sandbox_app: SandboxApp, connections: list[Connection]) -> None:
+def demo_sandbox_back(*, sandbox_app: SandboxApp, connections: list[DemoConnection]) -> None:
     """Create each connection's sandbox workspace and put a real sandbox token on it.
 
     The connections are not saved here: call this before they are bulk-created.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -13,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from connectors.providers.intercom.provider import sandbox_base_url
 from connectors.providers.intercom.sandbox import services
 from connectors.providers.intercom.sandbox.controls import (
     ControlError,
@@ -47,7 +47,7 @@ def _index_context(
         ],
         "tokens": tokens[:20],
         "base_url": _base_url(request),
-        "configured_base_url": getattr(settings, "SANDBOX_BASE_URL", ""),
+        "configured_base_url": sandbox_base_url(),
         "now": timezone.now(),
     }
 
