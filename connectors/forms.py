@@ -16,6 +16,7 @@ from portal.secrets import SecretFormField
 
 NAME_MAX_LENGTH = 100
 CLIENT_ID_MAX_LENGTH = 255
+REGION_MAX_LENGTH = 20  # App.region
 SECRET_MIN_LENGTH = 8
 SECRET_MAX_LENGTH = 255
 PENDING_SALT = "connectors.app.pending_public_id"
@@ -55,9 +56,41 @@ class _AppFieldsMixin(forms.Form):
             "max_length": f"Keep the name under {NAME_MAX_LENGTH} characters.",
         },
     )
-    region = forms.ChoiceField(
-        error_messages={"invalid_choice": "Choose one of the regions listed."}
-    )
+    region = forms.ChoiceField()
+    spec: Provider
+    kept_region = ""  # a region no longer offered that the app may keep (edit only)
+
+    def region_field_set(self, spec: Provider, extra: list[tuple[str, str]] | None = None) -> None:
+        """Fixed regions as choices; a provider with hosts per customer gets a text box."""
+        self.spec = spec
+        choices = spec.region_choices()
+        field: forms.Field
+        if choices:
+            field = forms.ChoiceField(
+                label=spec.region_label, help_text=spec.region_help,
+                choices=[*choices, *(extra or [])],
+                error_messages={"invalid_choice": "Choose one of the regions listed."},
+            )  # fmt: skip
+        else:
+            field = forms.CharField(
+                label=spec.region_label, help_text=spec.region_help, max_length=REGION_MAX_LENGTH,
+                error_messages={
+                    "required": f"Fill in “{spec.region_label}”.",
+                    "max_length": f"Keep it under {REGION_MAX_LENGTH} characters.",
+                },
+            )  # fmt: skip
+        field.initial = spec.default_region
+        self.fields["region"] = field
+
+    def clean_region(self) -> str:
+        region = str(self.cleaned_data["region"]).strip()
+        if region != self.kept_region and self.spec.region(region) is None:
+            raise ValidationError(
+                f"{self.spec.name} does not recognise “{region}” ({self.spec.region_label}): "
+                "check it and try again.",
+                code="unknown_region",
+            )
+        return region
 
     def clean_name(self) -> str:
         name: str = self.cleaned_data["name"]
@@ -95,11 +128,7 @@ class AppSetupForm(_AppFieldsMixin):
     def __init__(self, *args: Any, team: Team, spec: Provider, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.team = team
-        self.spec = spec
-        region_field = self.fields["region"]
-        assert isinstance(region_field, forms.ChoiceField)
-        region_field.choices = spec.region_choices()
-        region_field.initial = spec.default_region
+        self.region_field_set(spec)
         # A first visit gets a fresh id; a resubmitted form keeps the one it showed.
         raw = str(self.data.get("pending", "")) if self.is_bound else ""
         kept = pending_public_id_read(raw) if raw else None
@@ -172,13 +201,10 @@ class AppEditForm(_AppFieldsMixin):
         self.app = app
         self.connection_count = connection_count
         self.region_warning = ""
-        choices = app.spec.region_choices()
-        if app.region not in dict(choices):
-            # e.g. a sandbox app after the sandbox was disabled: keep it choosable.
-            choices.append((app.region, app.region))
-        region_field = self.fields["region"]
-        assert isinstance(region_field, forms.ChoiceField)
-        region_field.choices = choices
+        # e.g. a sandbox app after the sandbox was disabled: its region stays choosable.
+        self.kept_region = app.region
+        offered = dict(app.spec.region_choices())
+        self.region_field_set(app.spec, [] if app.region in offered else [(app.region, app.region)])
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -75,8 +75,10 @@ class Provider:
     default_region: str = ""
     # Where a team finds its app's settings at the provider, as the provider calls it.
     console_name: str = "developer console"
-    # What to call an app's stored workspace id and the region field, in forms.
+    # The app form's region field: its label and help (a per-customer provider asks
+    # for the customer's site here instead of offering fixed regions).
     region_label: str = "Region"
+    region_help: str = ""
     # The provider's per-app request limit; health checks take a share. 0: none known.
     rate_limit_per_minute: int = 0
     # A template (in the provider's folder) with the app set-up steps; "" for none.
