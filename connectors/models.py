@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from connectors.health.outcomes import Outcome, Status
+from connectors.health.outcomes import ACTIVE, Outcome, Status
 from connectors.providers import absolute_url, provider_get
 from portal.secrets import EncryptedSecretField
 
@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from connectors.providers import Provider
 
 DEFAULT_CHECK_INTERVAL_SECONDS = 600
-ACTIVE_STATUSES = (Status.PENDING, Status.HEALTHY, Status.DEGRADED, Status.FAILING)
 
 
 def new_public_id() -> str:
@@ -133,7 +132,7 @@ class Connection(models.Model):
             # Dispatch reads only due, active rows: O(due), never a scan of the table.
             models.Index(
                 fields=["next_check_at"],
-                condition=Q(status__in=[s.value for s in ACTIVE_STATUSES]),
+                condition=Q(status__in=list(ACTIVE)),
                 name="connection_due_idx",
             ),
             # Refresh-ahead reads only tokens that expire: O(expiring), never a scan.

@@ -47,7 +47,6 @@ from portal.services.audit import audit_log
 
 MAX_ID = 2**53  # larger ids cannot exist; refusing them keeps databases from overflowing
 REFRESH_AHEAD = timedelta(minutes=5)
-StatusName = Literal["pending", "healthy", "degraded", "failing", "revoked", "disconnected"]
 
 
 class ApiKeyAuth(HttpBearer):
@@ -150,7 +149,7 @@ def apps_list(request: HttpRequest) -> AppList:
 @api.get("/connections", response={200: ConnectionPage, **ERRORS}, summary="List connections")
 def connections_list(
     request: HttpRequest,
-    status: StatusName | None = None,
+    status: Status | None = None,
     app: str | None = param.Query(
         None, max_length=32, pattern=r"^[A-Za-z0-9_-]+$", description="An app id, from /apps"
     ),

@@ -19,9 +19,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from connectors.engine import config
-from connectors.models import ACTIVE_STATUSES, Connection
-
-ACTIVE = [s.value for s in ACTIVE_STATUSES]
+from connectors.health.outcomes import ACTIVE
+from connectors.models import Connection
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,7 @@ from django.utils import timezone
 
 from connectors.engine import config
 from connectors.engine.batch import region_of
-from connectors.engine.dispatch import ACTIVE
-from connectors.health.outcomes import Status
+from connectors.health.outcomes import ACTIVE, Status
 from connectors.models import Connection, Transition
 from connectors.notify.outbox import notify_transition
 from connectors.providers import RefreshAnswer, provider_find

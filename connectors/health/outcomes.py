@@ -41,6 +41,13 @@ class Status(StrEnum):
     DISCONNECTED = "disconnected"
 
 
+# The statuses a connection is checked in (revoked and disconnected ones wait for people).
+ACTIVE_STATUSES = (Status.PENDING, Status.HEALTHY, Status.DEGRADED, Status.FAILING)
+# The same, and every status, as the strings the database and the API hold.
+ACTIVE = tuple(s.value for s in ACTIVE_STATUSES)
+STATUSES = tuple(s.value for s in Status)
+
+
 def _lower_keys(headers: Mapping[str, str]) -> Mapping[str, str]:
     return MappingProxyType({str(k).lower(): str(v) for k, v in headers.items()})
 

@@ -16,13 +16,12 @@ from django.core.paginator import Page, Paginator
 from django.db import connection as db
 from django.db.models import Count, Field, Model, Q, QuerySet
 
-from connectors.health.outcomes import Outcome, Status
+from connectors.health.outcomes import STATUSES, Outcome
 from connectors.models import Check, CheckDaily, Connection, Transition
 from connectors.ops import charts
 from connectors.ops.selectors import query_text
 from portal.models import Team
 
-STATUSES = [s.value for s in Status]
 # A check counts as "up" when the token worked: rate limits and missing permissions are
 # not the token's fault. Dead tokens, transient errors and wrong workspaces are down.
 UP_OUTCOMES = (Outcome.OK, Outcome.FORBIDDEN, Outcome.RATE_LIMITED)

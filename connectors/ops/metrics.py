@@ -25,8 +25,8 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector, CollectorRegistry
 
-from connectors.health.outcomes import Outcome, Status
-from connectors.models import ACTIVE_STATUSES, Check, Connection, FleetRollup
+from connectors.health.outcomes import ACTIVE, Outcome, Status
+from connectors.models import Check, Connection, FleetRollup
 from connectors.tally import fleet_counts
 from portal.services.heartbeat import heartbeat_get
 
@@ -65,7 +65,7 @@ class PortalCollector(Collector):
 
         yield self._latency(now)
 
-        active = Connection.objects.filter(status__in=[s.value for s in ACTIVE_STATUSES])
+        active = Connection.objects.filter(status__in=ACTIVE)
         due = active.filter(next_check_at__lt=now).aggregate(
             oldest=Min("next_check_at"), n=Count("id")
         )

@@ -31,15 +31,13 @@ from django.db.models import (
 )
 from django.db.models.functions import RowNumber
 
-from connectors.health.outcomes import Outcome, Status
-from connectors.models import ACTIVE_STATUSES, Connection, FleetRollup, Transition
+from connectors.health.outcomes import ACTIVE, STATUSES, Outcome, Status
+from connectors.models import Connection, FleetRollup, Transition
 from connectors.tally import fleet_counts, team_counts
 from portal.models import Team
 
-STATUSES = [s.value for s in Status]
 BROKEN = (Status.FAILING, Status.REVOKED)
 SAMPLE = 2400  # latency percentiles come from at most this many checks
-ACTIVE = [s.value for s in ACTIVE_STATUSES]
 OVERDUE_CAP = 5_000  # "5,000+ overdue" says enough; counting further only costs time
 
 

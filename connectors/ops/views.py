@@ -27,6 +27,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from connectors.health.outcomes import STATUSES
 from connectors.models import Connection
 from connectors.ops import charts, selectors, tables
 from connectors.ops.health import connection_health_context
@@ -201,7 +202,7 @@ def ops_connections(request: HttpRequest) -> HttpResponseBase:
         "filters": filters,
         "page": page,
         "query": filters.as_query(),
-        "statuses": selectors.STATUSES,
+        "statuses": STATUSES,
     }
     return render(request, "ops/connections.html", context)
 

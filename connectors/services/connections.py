@@ -13,10 +13,10 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from connectors.engine.decide import decision_apply
+from connectors.engine.decide import decision_apply, state_of
 from connectors.engine.writes import results_write
 from connectors.health.outcomes import Classification, Outcome, Status, WorkspaceIdentity
-from connectors.health.states import Decision, HealthState, disconnect, reset_after_reconnect
+from connectors.health.states import Decision, disconnect, reset_after_reconnect
 from connectors.models import App, Connection, Transition
 from connectors.notify.outbox import notify_event, notify_transition
 from connectors.providers import Provider, RevokeOutcome, provider_get
@@ -42,16 +42,6 @@ class TokenRejected(Exception):
         super().__init__(message)
         self.message = message
         self.code = code
-
-
-def _state_of(connection: Connection) -> HealthState:
-    return HealthState(
-        status=Status(connection.status),
-        consecutive_failures=connection.consecutive_failures,
-        consecutive_successes=connection.consecutive_successes,
-        pending_confirmation=connection.pending_confirmation,
-        status_since=connection.status_since,
-    )
 
 
 def _transition_write(
@@ -146,7 +136,7 @@ def connection_connect(
         else:
             connection = existing
             old = connection.status
-            fresh = reset_after_reconnect(_state_of(connection), now)
+            fresh = reset_after_reconnect(state_of(connection), now)
             if fresh.status.value != old:
                 _transition_write(connection, at=now, old=old, new=fresh.status.value,
                                   reason="Reconnected with a new token.", notify=False)  # fmt: skip
@@ -238,7 +228,7 @@ def connection_disconnect(
     with transaction.atomic():
         locked = Connection.objects.select_for_update().get(pk=connection.pk)
         reason = reason or "Disconnected by " + (getattr(actor, "email", "") or "the team") + "."
-        decision = disconnect(_state_of(locked), now=now, reason=reason)
+        decision = disconnect(state_of(locked), now=now, reason=reason)
         if decision.transition is not None:
             t = decision.transition
             _transition_write(locked, at=t.at, old=t.from_status.value, new=t.to_status.value,
