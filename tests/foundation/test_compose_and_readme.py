@@ -1,4 +1,4 @@
-"""The compose file is the production shape the README describes, variable for variable."""
+"""The compose file is the production shape docs/operations.md describes, variable for variable."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from pathlib import Path
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
-README = (REPO / "README.md").read_text()
+# The configuration table and "Running in production" moved from the README to this guide.
+README = (REPO / "docs" / "operations.md").read_text()
 COMPOSE = yaml.safe_load((REPO / "docker" / "compose.yaml").read_text())
 ENV_EXAMPLE = (REPO / "docker" / ".env.example").read_text()
 SETTINGS = (REPO / "portal" / "settings.py").read_text()

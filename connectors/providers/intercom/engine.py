@@ -6,7 +6,7 @@ from connectors.engine.hooks import EngineHooks
 from connectors.providers.intercom.classify import classify_me
 from connectors.providers.intercom.probe import probe_me, refresh_tokens
 
-# 10,000 calls a minute per app (INTERCOM.md); health checks take a share of it.
+# 10,000 calls a minute per app (docs/intercom-setup.md); health checks take a share of it.
 RATE_LIMIT_PER_MINUTE = 10_000
 
 HOOKS = EngineHooks(

@@ -1,4 +1,4 @@
-"""Intercom's regions and hosts (see shared/INTERCOM.md), and its callback URL shape."""
+"""Intercom's regions and hosts (see docs/intercom-setup.md), and its callback URL shape."""
 
 from __future__ import annotations
 
