@@ -37,7 +37,7 @@ def test_compose_has_the_production_services_from_one_image() -> None:
 def test_every_setting_is_in_the_readme_table_and_the_env_example() -> None:
     documented = _readme_variables()
     for name in _settings_variables():
-        assert name in documented, f"{name} is read by settings.py but missing from the README"
+        assert name in documented, f"{name} is read by settings.py but missing from the docs"
         if name != "PORTAL_VAR_DIR":
             assert re.search(rf"^#? ?{name}=", ENV_EXAMPLE, flags=re.MULTILINE), (
                 f"{name} is missing from docker/.env.example"
