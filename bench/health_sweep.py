@@ -3,7 +3,7 @@
     uv run python bench/health_sweep.py --n 10000 --latency-ms 200 --concurrency 200
 
 Needs Postgres (database `--db`, created if missing) and Redis (`BENCH_REDIS_URL`,
-default db 6). See docs/engine.md.
+default db 6). See docs/benchmarks.md.
 """
 
 from __future__ import annotations

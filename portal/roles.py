@@ -30,7 +30,8 @@ class Perm(StrEnum):
 
 
 # Ranks make "admin and above" readable; the matrix below is still written out as data
-# so docs/permissions.md and the role-matrix test can be checked against it line by line.
+# so the README's permissions table and the role-matrix tests can be checked against it
+# line by line.
 RANK: dict[str, int] = {Role.VIEWER: 0, Role.MEMBER: 1, Role.ADMIN: 2, Role.OWNER: 3}
 
 MINIMUM_ROLE: dict[Perm, Role] = {

@@ -1,6 +1,6 @@
 """The portal's only settings module: everything comes from the environment.
 
-Every variable is listed in the README. A variable that is present but malformed
+Every variable is listed in docs/operations.md. A variable that is present but malformed
 stops start-up with one line naming it, and so does a production start without
 the secrets it needs.
 """

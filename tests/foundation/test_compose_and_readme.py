@@ -1,4 +1,4 @@
-"""The compose file is the production shape the README describes, variable for variable."""
+"""The compose file is the production shape docs/operations.md describes, variable for variable."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from pathlib import Path
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
-README = (REPO / "README.md").read_text()
+# The configuration table and "Running in production" moved from the README to this guide.
+README = (REPO / "docs" / "operations.md").read_text()
 COMPOSE = yaml.safe_load((REPO / "docker" / "compose.yaml").read_text())
 ENV_EXAMPLE = (REPO / "docker" / ".env.example").read_text()
 SETTINGS = (REPO / "portal" / "settings.py").read_text()
@@ -36,7 +37,7 @@ def test_compose_has_the_production_services_from_one_image() -> None:
 def test_every_setting_is_in_the_readme_table_and_the_env_example() -> None:
     documented = _readme_variables()
     for name in _settings_variables():
-        assert name in documented, f"{name} is read by settings.py but missing from the README"
+        assert name in documented, f"{name} is read by settings.py but missing from the docs"
         if name != "PORTAL_VAR_DIR":
             assert re.search(rf"^#? ?{name}=", ENV_EXAMPLE, flags=re.MULTILINE), (
                 f"{name} is missing from docker/.env.example"

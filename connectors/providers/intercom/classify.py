@@ -1,6 +1,6 @@
 """What Intercom's answer to `GET /me` means: a pure function over the probe's answer.
 
-Follows the "Health check: GET /me" table in INTERCOM.md. Decisions beyond the table:
+Follows the "Health check: GET /me" table in docs/intercom-setup.md. Decisions beyond the table:
 - A 401 counts as "token dead" only when it carries Intercom's `error.list` body; a bare
   401 (a proxy's HTML page, an empty body) proves nothing about the token: transient.
 - `token_suspended` means "token dead" whatever the HTTP status.

@@ -127,7 +127,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"\nThe portal is running at {site_url}/\n")
             + "  - Sign up at /accounts/signup/; the verification code is printed here.\n"
-            + "  - Operators: `uv run manage.py createsuperuser` in another terminal.\n"
+            + "  - Operators: `DEBUG=true uv run manage.py createsuperuser` in another terminal.\n"
             + "  - Ready check: /readyz shows the database, broker and worker heartbeat.\n"
             + "  - Press Ctrl-C to stop web, worker and beat.\n"
         )

@@ -1,4 +1,4 @@
-"""classify_me follows INTERCOM.md's "Health check: GET /me" table, row by row."""
+"""classify_me follows the "Health check: GET /me" table in docs/intercom-setup.md, row by row."""
 
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ MAX_LATENCY_MS = 60_000
 MAX_TIMEOUT_SECONDS = 60
 MAX_RATE_LIMIT_RESET_IN = 3600
 RATE_LIMIT_WINDOW_SECONDS = 10
-# About 10,000 calls a minute per app, enforced in 10-second windows (INTERCOM.md).
+# About 10,000 calls a minute per app, enforced in 10-second windows (docs/intercom-setup.md).
 RATE_LIMIT_PER_WINDOW = 1666
 REVOKED = "revoked"
 ACCEPTED_MODES = [*Mode.values, REVOKED]
