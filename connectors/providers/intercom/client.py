@@ -1,5 +1,5 @@
 """Intercom's HTTP calls (token exchange, `GET /me`, refresh, revoke), all through
-connectors.http, as Intercom's OAuth and REST API documentation describe them."""
+connectors.http; hosts and answers as docs/intercom-setup.md sets them out."""
 
 from __future__ import annotations
 

@@ -53,7 +53,7 @@ class IntercomProvider(Provider):
     name = "Intercom"
     default_region = "us"
     console_name = "Developer Hub"
-    # 10,000 calls a minute per app (Intercom's rate limits); health checks take a share.
+    # 10,000 calls a minute per app (docs/intercom-setup.md); health checks take a share.
     rate_limit_per_minute = 10_000
     setup_template = "intercom/setup_steps.html"
     oauth_provider_class = IntercomOAuthProvider
