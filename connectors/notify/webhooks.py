@@ -15,12 +15,7 @@ from connectors.http import Timeout, http_request
 from connectors.notify.emails import endpoint_disabled_email_send
 from connectors.notify.models import DeliveryState, WebhookDelivery, WebhookEndpoint
 from connectors.notify.outbox import event_payload
-from connectors.notify.signing import (
-    DELIVERY_HEADER,
-    EVENT_HEADER,
-    SIGNATURE_HEADER,
-    signature_header,
-)
+from connectors.notify.signing import EVENT_HEADER, signed_headers
 from connectors.notify.ssrf import webhook_url_refusal
 
 logger = logging.getLogger("connectors.notify")
@@ -81,13 +76,14 @@ def delivery_attempt(*, delivery_id: int, force: bool = False) -> WebhookDeliver
                                error=f"Not sent: {refusal}", permanent=True)  # fmt: skip
     body = payload_bytes(delivery)
     timestamp = int(now.timestamp())
-    secret = endpoint.signing_secret
     headers = {
         "Content-Type": "application/json",
-        SIGNATURE_HEADER: signature_header(secret=secret.reveal(), timestamp=timestamp, body=body),
-        DELIVERY_HEADER: str(delivery.delivery_id),
         EVENT_HEADER: delivery.event.event_type,
-    }
+        **signed_headers(
+            secret=endpoint.signing_secret.reveal(), message_id=str(delivery.delivery_id),
+            timestamp=timestamp, body=body,
+        ),
+    }  # fmt: skip
     result = http_request(
         "POST", endpoint.url, headers=headers, content=body, timeout=WEBHOOK_TIMEOUT,
         retry_safe=True, purpose="webhooks", max_body_bytes=64 * 1024,
