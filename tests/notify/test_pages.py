@@ -71,7 +71,7 @@ def test_a_private_url_is_refused_when_saved_in_production(
     team: Team, alice_client: Client, settings: object
 ) -> None:
     settings.WEBHOOK_ALLOW_PRIVATE = False  # type: ignore[attr-defined]
-    response = alice_client.post(BASE + "webhooks/new/", {"url": "http://127.0.0.1:9000/hook"})
+    response = alice_client.post(BASE + "webhooks/new/", {"url": "https://127.0.0.1:9000/hook"})
     assert response.status_code == 200
     assert b"webhooks must go to a public address" in response.content
     assert not WebhookEndpoint.objects.exists()

@@ -171,9 +171,12 @@ def test_a_private_address_is_refused_at_send_time_in_production(
     connection: Connection, endpoint: WebhookEndpoint, receiver: Receiver, settings: object
 ) -> None:
     settings.WEBHOOK_ALLOW_PRIVATE = False  # type: ignore[attr-defined]
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+        url=receiver.url.replace("http://", "https://")
+    )
     outbox_process(event_id=_revoked(connection))
 
     assert receiver.requests == []
     delivery = WebhookDelivery.objects.get()
     assert delivery.state == DeliveryState.FAILED
-    assert "private, loopback or link-local" in delivery.error
+    assert "private, loopback, link-local or reserved" in delivery.error
