@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import importlib
-import json
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
 from connectors.providers.base import ProviderSpec, Region, RevokeOutcome
+from portal.jsontext import json_loads
 
 if TYPE_CHECKING:
     from connectors.health.outcomes import Classification, ProbeAnswer
@@ -93,7 +93,7 @@ def _revoke(*, region: Region, token: Secret) -> RevokeOutcome:
 def uninstall_workspace(body: bytes) -> str | None:
     """The workspace `app_id` of Intercom's uninstall notice `{"app_id": "<id_code>"}`."""
     try:
-        data = json.loads(body)
+        data = json_loads(body)
     except (ValueError, UnicodeDecodeError):
         return None
     app_id = data.get("app_id") if isinstance(data, dict) else None
