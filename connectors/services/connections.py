@@ -277,6 +277,20 @@ def connection_disconnect(
     return outcome
 
 
+def team_connections_disconnect(*, team: Team, actor: Any, request: HttpRequest | None) -> int:
+    """Disconnect every live connection of `team` (revoking at the provider); how many."""
+    reason = f"The team “{team.name}” was deleted."
+    active = list(Connection.objects.filter(team=team).exclude(status=Status.DISCONNECTED))
+    for connection in active:
+        connection_disconnect(connection=connection, actor=actor, request=request, reason=reason)
+    return len(active)
+
+
+def on_team_deleting(sender: Any, *, team: Team, actor: Any, request: Any, **_: Any) -> None:
+    """The receiver of `portal.signals.team_deleting` (connected in ConnectorsConfig)."""
+    team_connections_disconnect(team=team, actor=actor, request=request)
+
+
 def _revoke(connection: Connection) -> RevokeOutcome:
     token = connection.access_token
     if not token:
