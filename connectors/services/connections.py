@@ -23,6 +23,7 @@ from connectors.providers.base import ProviderSpec, RevokeOutcome, provider_get
 from portal.models import Team
 from portal.secrets import Secret
 from portal.services.audit import audit_log
+from portal.text import strip_control_characters
 
 CONNECT_TRIGGER = "connect"
 
@@ -160,10 +161,11 @@ def connection_connect(
             connection.reconnected_at = now
             connection.disconnected_at = None
             connection.connected_by = actor
-        connection.workspace_name = identity.name[:255]
+        # Names from the provider reach mail subjects: no line breaks or other controls.
+        connection.workspace_name = strip_control_characters(identity.name)[:255]
         connection.region = region
         connection.admin_id = identity.admin_id[:100]
-        connection.admin_name = identity.admin_name[:255]
+        connection.admin_name = strip_control_characters(identity.admin_name)[:255]
         connection.admin_email = identity.admin_email[:254]
         connection.access_token = token
         connection.refresh_token = None
