@@ -120,6 +120,14 @@ def event_enqueue(*, event_id: int) -> None:
         logger.warning("notify: could not enqueue event %s; the sweep will send it", event_id)
 
 
+def delivery_enqueue(*, delivery_id: int) -> None:
+    """Hand one delivery attempt to a worker; if the broker is down, the sweep sends it."""
+    try:
+        current_app.send_task(ATTEMPT_DELIVERY_TASK, args=(delivery_id,))
+    except Exception:  # kombu/redis raise many types when the broker is gone
+        logger.warning("notify: could not enqueue delivery %s; the sweep will send it", delivery_id)
+
+
 def event_payload(event: OutboxEvent) -> dict[str, Any]:
     """The JSON a webhook receives (also the basis of the email)."""
     connection = event.connection
