@@ -13,6 +13,7 @@ from connectors.providers import Provider
 from connectors.services.apps import app_with_client_id
 from portal.models import Team
 from portal.secrets import SecretFormField
+from portal.text import validate_no_control_characters
 
 NAME_MAX_LENGTH = 100
 CLIENT_ID_MAX_LENGTH = 255
@@ -51,6 +52,7 @@ class _AppFieldsMixin(forms.Form):
     name = forms.CharField(
         max_length=NAME_MAX_LENGTH,
         help_text="How your team will recognise this app in the portal, e.g. “Support sync (EU)”.",
+        validators=[validate_no_control_characters],
         error_messages={
             "required": "Give the app a name.",
             "max_length": f"Keep the name under {NAME_MAX_LENGTH} characters.",
@@ -91,12 +93,6 @@ class _AppFieldsMixin(forms.Form):
                 code="unknown_region",
             )
         return region
-
-    def clean_name(self) -> str:
-        name: str = self.cleaned_data["name"]
-        if any(not ch.isprintable() for ch in name):
-            raise ValidationError("The name contains an invisible character; type it again.")
-        return name
 
 
 class AppSetupForm(_AppFieldsMixin):

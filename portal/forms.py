@@ -7,12 +7,14 @@ from typing import Any
 from django import forms
 
 from portal.roles import Role
+from portal.text import validate_no_control_characters
 
 
 class TeamCreateForm(forms.Form):
     name = forms.CharField(
-        max_length=100, help_text="Shown in the navigation; you can rename it later."
-    )
+        max_length=100, help_text="Shown in the navigation; you can rename it later.",
+        validators=[validate_no_control_characters],
+    )  # fmt: skip
     slug = forms.SlugField(
         max_length=50,
         required=False,
@@ -23,7 +25,7 @@ class TeamCreateForm(forms.Form):
 
 
 class TeamSettingsForm(forms.Form):
-    name = forms.CharField(max_length=100)
+    name = forms.CharField(max_length=100, validators=[validate_no_control_characters])
     require_mfa = forms.BooleanField(
         required=False,
         label="Require two-factor authentication",

@@ -197,8 +197,8 @@ def _check_id(requested_at: datetime) -> str:
 
 @api.post(
     "/connections/{connection_id}/check",
-    response={202: CheckRequested, 409: ErrorOut, 503: ErrorOut, **ERRORS},
-    summary="Ask for a health check now",
+    response={202: CheckRequested, 403: ErrorOut, 409: ErrorOut, 503: ErrorOut, **ERRORS},
+    summary="Ask for a health check now (scope: check)",
 )
 def connection_check(
     request: HttpRequest,
@@ -207,6 +207,10 @@ def connection_check(
     from connectors.engine.checknow import check_now_request
     from connectors.tasks import enqueue_check_now
 
+    if not _key(request).has_scope(Scope.CHECK):
+        raise ApiError(403, "scope_missing",
+                       "This API key lacks the 'check' scope. Create a key with it to ask for "
+                       "checks.")  # fmt: skip
     c = _connection(request, connection_id)
     if c.status == Status.DISCONNECTED:
         message = "This connection is disconnected: reconnect the workspace first."

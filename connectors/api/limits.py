@@ -3,29 +3,15 @@ cache (Redis in production)."""
 
 from __future__ import annotations
 
-import logging
-import time
-
 from django.conf import settings
-from django.core.cache import cache
 
-logger = logging.getLogger("connectors.api")
+from portal.counters import window_hit
+
 WINDOW_SECONDS = 60
 
 
 def _window_hit(name: str, limit: int, now: float | None) -> int | None:
-    now = time.time() if now is None else now
-    window = int(now // WINDOW_SECONDS)
-    counter = f"{name}:{window}"
-    try:
-        cache.add(counter, 0, timeout=WINDOW_SECONDS + 5)
-        count = cache.incr(counter)
-    except Exception:  # a cache outage must not take the API down: fail open, loudly
-        logger.warning("api rate limit: cache unreachable; request allowed")
-        return None
-    if count > limit:
-        return max(1, int((window + 1) * WINDOW_SECONDS - now))
-    return None
+    return window_hit(name, limit, window_seconds=WINDOW_SECONDS, now=now)
 
 
 def rate_limit_hit(*, key_id: int, now: float | None = None) -> int | None:

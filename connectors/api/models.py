@@ -8,6 +8,7 @@ from django.db import models
 
 class Scope(models.TextChoices):
     READ = "read", "read: apps, connections and their health"
+    CHECK = "check", "check: ask for a connection's health check now"
     TOKENS = "tokens", "tokens: fetch connections' access tokens"
 
 

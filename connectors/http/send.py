@@ -38,6 +38,14 @@ def _build(client: httpx.Client | httpx.AsyncClient, call: Call) -> httpx.Reques
     )
 
 
+def _pin(request: httpx.Request, address: str) -> None:
+    # The pool keys connections by (scheme, address, port): "close" keeps one checked for
+    # this host from being reused for another host on the same address.
+    request.extensions["sni_hostname"] = request.url.host
+    request.url = request.url.copy_with(host=address)
+    request.headers["Connection"] = "close"
+
+
 def _declared_too_large(response: httpx.Response, limit: int) -> bool:
     try:
         return int(response.headers.get("content-length", "0")) > limit
@@ -87,8 +95,13 @@ def http_request(
     purpose: str = "default",
     max_body_bytes: int = MAX_BODY_BYTES,
     content: bytes | None = None,
+    connect_to: str | None = None,
 ) -> HttpResult:
     """Send one request through the pooled client for `purpose`; never raises httpx errors.
+
+    `connect_to`: an IP address the caller has already resolved and checked; the request
+    goes there with no lookup of its own, the URL's host staying in Host and in TLS (SNI
+    and certificate check), on a connection that is closed after it.
 
     `retry_safe=None` retries connect failures for GET/HEAD/OPTIONS only; pass True for
     a POST that is safe to repeat. Secret values in `headers`/`data` and `bearer` are
@@ -105,7 +118,10 @@ def http_request(
         attempt += 1
         client = get_client(purpose)
         try:
-            response = client.send(_build(client, call), stream=True)
+            request = _build(client, call)
+            if connect_to is not None:
+                _pin(request, connect_to)
+            response = client.send(request, stream=True)
         except (httpx.HTTPError, ValueError) as exc:
             can_retry = attempt <= call.retries and is_retryable(exc)
             if can_retry and time.monotonic() + RETRY_PAUSE_SECONDS < deadline:

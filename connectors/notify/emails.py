@@ -12,6 +12,7 @@ from django.urls import reverse
 from connectors.notify.models import EventType, NotificationSettings, OutboxEvent, WebhookEndpoint
 from portal.models import Membership, Team
 from portal.roles import Role
+from portal.text import strip_control_characters
 
 _HEADLINES = {
     EventType.CONNECTED: "{name} was connected",
@@ -96,7 +97,7 @@ def event_email_context(event: OutboxEvent) -> dict[str, Any]:
 def event_email_send(*, event: OutboxEvent, recipients: list[str]) -> None:
     """Send the event's email; raises whatever the mail backend raises."""
     context = event_email_context(event)
-    subject = f"[{settings.PORTAL_NAME}] {context['headline']}"
+    subject = strip_control_characters(f"[{settings.PORTAL_NAME}] {context['headline']}")
     body = render_to_string("notify/email/event.txt", context)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
 
@@ -111,5 +112,7 @@ def endpoint_disabled_email_send(*, endpoint: WebhookEndpoint) -> None:
         "notify/email/endpoint_disabled.txt",
         {"endpoint": endpoint, "link": link, "portal_name": settings.PORTAL_NAME},
     )
-    subject = f"[{settings.PORTAL_NAME}] Webhook endpoint disabled: {endpoint.url[:80]}"
+    subject = strip_control_characters(
+        f"[{settings.PORTAL_NAME}] Webhook endpoint disabled: {endpoint.url[:80]}"
+    )
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)

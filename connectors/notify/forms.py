@@ -9,6 +9,7 @@ from django.core.validators import validate_email
 
 from connectors.notify.models import EventType
 from connectors.notify.ssrf import webhook_url_refusal
+from portal.text import validate_no_control_characters
 
 SUBSCRIBABLE = [(value, label) for value, label in EventType.choices if value != EventType.TEST]
 MAX_RECIPIENTS = 20
@@ -46,7 +47,9 @@ class EndpointForm(forms.Form):
         max_length=500, label="URL", assume_scheme="https",
         help_text="Where the portal POSTs signed JSON events.",
     )  # fmt: skip
-    description = forms.CharField(max_length=100, required=False)
+    description = forms.CharField(
+        max_length=100, required=False, validators=[validate_no_control_characters]
+    )
     event_types = forms.MultipleChoiceField(
         choices=SUBSCRIBABLE,
         required=False,

@@ -16,6 +16,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from celery import current_app
 from django.db import transaction
 from django.utils import timezone
 
@@ -26,6 +27,11 @@ if TYPE_CHECKING:
     from portal.models import Team
 
 logger = logging.getLogger("connectors.notify")
+
+# The workers' task names (connectors.notify.tasks). Sent by name, so that writing an event
+# does not import the tasks, which import the dispatch, which imports this module.
+PROCESS_EVENT_TASK = "notify.process_event"
+ATTEMPT_DELIVERY_TASK = "notify.attempt_delivery"
 
 # At most this many status-change messages per connection per window; the rest collapse.
 FLAP_LIMIT = 4
@@ -108,12 +114,18 @@ def notify_event(
 
 def event_enqueue(*, event_id: int) -> None:
     """Hand the event to a worker; if the broker is down, the beat sweep picks it up."""
-    from connectors.notify.tasks import process_event
-
     try:
-        process_event.delay(event_id)
+        current_app.send_task(PROCESS_EVENT_TASK, args=(event_id,))
     except Exception:  # kombu/redis raise many types when the broker is gone
         logger.warning("notify: could not enqueue event %s; the sweep will send it", event_id)
+
+
+def delivery_enqueue(*, delivery_id: int) -> None:
+    """Hand one delivery attempt to a worker; if the broker is down, the sweep sends it."""
+    try:
+        current_app.send_task(ATTEMPT_DELIVERY_TASK, args=(delivery_id,))
+    except Exception:  # kombu/redis raise many types when the broker is gone
+        logger.warning("notify: could not enqueue delivery %s; the sweep will send it", delivery_id)
 
 
 def event_payload(event: OutboxEvent) -> dict[str, Any]:

@@ -17,8 +17,9 @@ from connectors.notify.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from connectors.notify.outbox import delivery_enqueue
 from connectors.notify.signing import signing_secret_new
-from connectors.notify.webhooks import delivery_attempt
+from portal.counters import window_hit
 from portal.models import Team
 from portal.secrets import Secret
 from portal.services.audit import audit_log
@@ -108,8 +109,25 @@ def endpoint_delete(*, endpoint: WebhookEndpoint, actor: Any, request: HttpReque
         endpoint.delete()
 
 
+# Test sends a team may ask for per minute: each is a request to a receiver that may be
+# slow, made by a worker rather than by the web process.
+TEST_SENDS_PER_MINUTE = 5
+
+
+class TestSendLimited(Exception):
+    def __init__(self, wait_seconds: int) -> None:
+        super().__init__(f"too many test sends; wait {wait_seconds} s")
+        self.wait_seconds = wait_seconds
+
+
 def endpoint_send_test(*, endpoint: WebhookEndpoint, actor: Any) -> WebhookDelivery:
-    """Send a test event to this one endpoint now, and answer the logged delivery."""
+    """Queue a test event to this one endpoint; answers the pending delivery.
+
+    Raises TestSendLimited past the team's per-minute limit.
+    """
+    wait = window_hit(f"notify-test:{endpoint.team_id}", TEST_SENDS_PER_MINUTE)
+    if wait is not None:
+        raise TestSendLimited(wait)
     now = timezone.now()
     with transaction.atomic():
         event = OutboxEvent.objects.create(
@@ -121,4 +139,6 @@ def endpoint_send_test(*, endpoint: WebhookEndpoint, actor: Any) -> WebhookDeliv
         delivery = WebhookDelivery.objects.create(
             event=event, endpoint=endpoint, next_attempt_at=now, state=DeliveryState.PENDING
         )
-    return delivery_attempt(delivery_id=delivery.pk) or delivery
+        delivery_id = delivery.pk
+        transaction.on_commit(lambda: delivery_enqueue(delivery_id=delivery_id))
+    return delivery

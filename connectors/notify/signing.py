@@ -1,44 +1,34 @@
-"""Webhook signatures: `X-Portal-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body">`."""
+"""Webhook signatures by the Standard Webhooks specification (the `standardwebhooks` package).
+
+Each delivery carries `webhook-id` (the delivery id, the same on every retry),
+`webhook-timestamp` (unix seconds) and `webhook-signature` (`v1,<base64 HMAC-SHA256 of
+"<id>.<timestamp>.<body>">`), so the id and the time are covered by the signature too.
+Secrets are `whsec_` + base64 of 32 random bytes; receivers verify with
+`standardwebhooks.Webhook(secret).verify(body, headers)`.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import base64
 import secrets
+from datetime import UTC, datetime
 
-SIGNATURE_HEADER = "X-Portal-Signature"
-DELIVERY_HEADER = "X-Portal-Delivery"
+from standardwebhooks import Webhook
+
+ID_HEADER = "webhook-id"
+TIMESTAMP_HEADER = "webhook-timestamp"
+SIGNATURE_HEADER = "webhook-signature"
 EVENT_HEADER = "X-Portal-Event"
 SECRET_PREFIX = "whsec_"
-DEFAULT_TOLERANCE_SECONDS = 300
+SECRET_BYTES = 32
 
 
 def signing_secret_new() -> str:
-    return SECRET_PREFIX + secrets.token_urlsafe(32)
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
 
 
-def signature_compute(*, secret: str, timestamp: int, body: bytes) -> str:
-    signed = str(timestamp).encode() + b"." + body
-    return hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
-
-
-def signature_header(*, secret: str, timestamp: int, body: bytes) -> str:
-    return f"t={timestamp},v1={signature_compute(secret=secret, timestamp=timestamp, body=body)}"
-
-
-def signature_verify(
-    *, secret: str, header: str, body: bytes, now: int, tolerance: int = DEFAULT_TOLERANCE_SECONDS
-) -> bool:
-    """What a receiver does: the signature matches and the timestamp is recent."""
-    fields: dict[str, list[str]] = {}
-    for part in header.split(","):
-        key, _, value = part.strip().partition("=")
-        fields.setdefault(key, []).append(value)
-    try:
-        timestamp = int(fields["t"][0])
-    except (KeyError, ValueError):
-        return False
-    if abs(now - timestamp) > tolerance:
-        return False
-    expected = signature_compute(secret=secret, timestamp=timestamp, body=body)
-    return any(hmac.compare_digest(expected, given) for given in fields.get("v1", []))
+def signed_headers(*, secret: str, message_id: str, timestamp: int, body: bytes) -> dict[str, str]:
+    """The three Standard Webhooks headers for one delivery attempt of `body`."""
+    at = datetime.fromtimestamp(timestamp, tz=UTC)
+    signature = Webhook(secret).sign(msg_id=message_id, timestamp=at, data=body.decode())
+    return {ID_HEADER: message_id, TIMESTAMP_HEADER: str(timestamp), SIGNATURE_HEADER: signature}

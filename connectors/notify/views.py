@@ -11,7 +11,6 @@ from connectors.notify import services
 from connectors.notify.emails import team_admin_emails
 from connectors.notify.forms import EndpointForm, NotificationSettingsForm
 from connectors.notify.models import (
-    DeliveryState,
     NotificationSettings,
     OutboxEvent,
     WebhookEndpoint,
@@ -104,16 +103,19 @@ def notify_endpoint_test(request: HttpRequest, team: Team, endpoint_id: int) -> 
     if not endpoint.enabled:
         messages.error(request, "This endpoint is disabled: enable it first, then send a test.")
         return redirect("notify_endpoint_edit", team_slug=team.slug, endpoint_id=endpoint.pk)
-    delivery = services.endpoint_send_test(endpoint=endpoint, actor=request.user)
-    if delivery.state == DeliveryState.SUCCEEDED:
-        messages.success(
-            request,
-            f"Test event delivered: HTTP {delivery.status_code} in {delivery.duration_ms} ms.",
-        )
-    else:
+    try:
+        services.endpoint_send_test(endpoint=endpoint, actor=request.user)
+    except services.TestSendLimited as limited:
         messages.error(
             request,
-            f"The test event was not delivered. {delivery.error} See the delivery log below.",
+            f"At most {services.TEST_SENDS_PER_MINUTE} test events a minute per team. "
+            f"Wait {limited.wait_seconds} s, then try again.",
+        )
+    else:
+        messages.success(
+            request,
+            "Test event queued. It is sent in the background within a few seconds: reload "
+            "this page to see its outcome in the delivery log below.",
         )
     return redirect("notify_endpoint_edit", team_slug=team.slug, endpoint_id=endpoint.pk)
 

@@ -15,13 +15,8 @@ from connectors.http import Timeout, http_request
 from connectors.notify.emails import endpoint_disabled_email_send
 from connectors.notify.models import DeliveryState, WebhookDelivery, WebhookEndpoint
 from connectors.notify.outbox import event_payload
-from connectors.notify.signing import (
-    DELIVERY_HEADER,
-    EVENT_HEADER,
-    SIGNATURE_HEADER,
-    signature_header,
-)
-from connectors.notify.ssrf import webhook_url_refusal
+from connectors.notify.signing import EVENT_HEADER, signed_headers
+from connectors.notify.ssrf import webhook_target
 
 logger = logging.getLogger("connectors.notify")
 
@@ -30,6 +25,9 @@ RETRY_FOR = timedelta(hours=24)
 FIRST_RETRY_SECONDS = 30
 MAX_RETRY_SECONDS = 6 * 3600
 LEASE = timedelta(minutes=2)
+# The delivery log shows this much of an answer: enough to recognise it, too little to
+# carry what a receiver (or whatever answers in its place) might leak.
+EXCERPT_CHARS = 80
 # An endpoint is disabled after this many permanent failures in a row (4xx: it says no)...
 DISABLE_AFTER_PERMANENT = 3
 # ...or this many failed attempts in a row of any kind.
@@ -45,6 +43,12 @@ def retry_delay(attempts: int) -> timedelta:
 def is_permanent(status: int | None) -> bool:
     """A 4xx says the receiver will not take it however often we try (except 408 and 429)."""
     return status is not None and 400 <= status < 500 and status not in {408, 429}
+
+
+def answer_excerpt(text: str) -> str:
+    """What the log keeps of a receiver's answer: one short line (already redacted)."""
+    line = "".join(c for c in " ".join(text.split()) if c.isprintable())
+    return line if len(line) <= EXCERPT_CHARS else line[: EXCERPT_CHARS - 1] + "…"
 
 
 def payload_bytes(delivery: WebhookDelivery) -> bytes:
@@ -75,24 +79,26 @@ def delivery_attempt(*, delivery_id: int, force: bool = False) -> WebhookDeliver
     endpoint = delivery.endpoint
     if not endpoint.enabled:
         return _finish(delivery, now, state=DeliveryState.FAILED, error="The endpoint is disabled.")
-    refusal = webhook_url_refusal(endpoint.url)
-    if refusal is not None:
+    target = webhook_target(endpoint.url)
+    if target.refusal is not None:
         return _record_failure(delivery, now, status=None, excerpt="", duration=None,
-                               error=f"Not sent: {refusal}", permanent=True)  # fmt: skip
+                               error=f"Not sent: {target.refusal}", permanent=True)  # fmt: skip
     body = payload_bytes(delivery)
     timestamp = int(now.timestamp())
-    secret = endpoint.signing_secret
     headers = {
         "Content-Type": "application/json",
-        SIGNATURE_HEADER: signature_header(secret=secret.reveal(), timestamp=timestamp, body=body),
-        DELIVERY_HEADER: str(delivery.delivery_id),
         EVENT_HEADER: delivery.event.event_type,
-    }
+        **signed_headers(
+            secret=endpoint.signing_secret.reveal(), message_id=str(delivery.delivery_id),
+            timestamp=timestamp, body=body,
+        ),
+    }  # fmt: skip
     result = http_request(
         "POST", endpoint.url, headers=headers, content=body, timeout=WEBHOOK_TIMEOUT,
         retry_safe=True, purpose="webhooks", max_body_bytes=64 * 1024,
+        connect_to=target.address,
     )  # fmt: skip
-    excerpt = result.text_excerpt[:300]
+    excerpt = answer_excerpt(result.text_excerpt)
     # A receiver's body is not ours to judge: any 2xx is a delivery, even if not JSON.
     answered = result.status is not None and result.error_kind in {
         None,

@@ -23,6 +23,7 @@ from connectors.providers import Provider, RevokeOutcome, provider_get
 from portal.models import Team
 from portal.secrets import Secret
 from portal.services.audit import audit_log
+from portal.text import strip_control_characters
 
 CONNECT_TRIGGER = "connect"
 
@@ -148,10 +149,11 @@ def connection_connect(
             connection.reconnected_at = now
             connection.disconnected_at = None
             connection.connected_by = actor
-        connection.workspace_name = identity.name[:255]
+        # Names from the provider reach mail subjects: no line breaks or other controls.
+        connection.workspace_name = strip_control_characters(identity.name)[:255]
         connection.region = region
         connection.admin_id = identity.admin_id[:100]
-        connection.admin_name = identity.admin_name[:255]
+        connection.admin_name = strip_control_characters(identity.admin_name)[:255]
         connection.admin_email = identity.admin_email[:254]
         connection.access_token = token
         connection.refresh_token = None
@@ -258,6 +260,20 @@ def connection_disconnect(
         )  # fmt: skip
     connection.refresh_from_db()
     return outcome
+
+
+def team_connections_disconnect(*, team: Team, actor: Any, request: HttpRequest | None) -> int:
+    """Disconnect every live connection of `team` (revoking at the provider); how many."""
+    reason = f"The team “{team.name}” was deleted."
+    active = list(Connection.objects.filter(team=team).exclude(status=Status.DISCONNECTED))
+    for connection in active:
+        connection_disconnect(connection=connection, actor=actor, request=request, reason=reason)
+    return len(active)
+
+
+def on_team_deleting(sender: Any, *, team: Team, actor: Any, request: Any, **_: Any) -> None:
+    """The receiver of `portal.signals.team_deleting` (connected in ConnectorsConfig)."""
+    team_connections_disconnect(team=team, actor=actor, request=request)
 
 
 def _revoke(connection: Connection) -> RevokeOutcome:

@@ -25,6 +25,7 @@ from portal.models import Invitation, Membership, Team, User
 from portal.roles import Role, assignable_roles
 from portal.services.audit import audit_log
 from portal.services.teams import TeamError
+from portal.text import strip_control_characters
 
 INVITATION_LIFETIME = timedelta(days=7)
 
@@ -57,7 +58,10 @@ def _send(invitation: Invitation, token: str, request: HttpRequest | None) -> No
         "inviter": invitation.invited_by.email if invitation.invited_by else "",
         "PORTAL_NAME": settings.PORTAL_NAME,
     }
-    subject = render_to_string("portal/email/invitation_subject.txt", context).strip()
+    # A name typed before control characters were refused must not break the header.
+    subject = strip_control_characters(
+        render_to_string("portal/email/invitation_subject.txt", context)
+    )
     body = render_to_string("portal/email/invitation_message.txt", context)
     # Raising rolls the surrounding transaction back, so no invitation exists that
     # nobody was told about; the view turns it into a "try again" message.

@@ -9,6 +9,7 @@ from django.utils.text import slugify
 from portal.models import Membership, Team, User
 from portal.roles import Perm, Role, assignable_roles, role_allows
 from portal.services.audit import audit_log
+from portal.signals import team_deleting
 
 RESERVED_SLUGS = frozenset({"new", "create", "admin", "api", "static"})
 
@@ -107,6 +108,8 @@ def team_update(
 
 
 def team_delete(*, team: Team, actor: User, request: HttpRequest | None = None) -> None:
+    # First, so what the team holds elsewhere (tokens at a provider) is let go of.
+    team_deleting.send(sender=Team, team=team, actor=actor, request=request)
     with transaction.atomic():
         # The event outlives the team (team becomes NULL), so name it in the details.
         team_id = team.pk

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def test_another_teams_key_gets_404_for_our_connection(
     connection: Connection, charlie_team: Team, make_key: KeyMaker, api: object
 ) -> None:
-    client = api(make_key(charlie_team, ["read", "tokens"]))  # type: ignore[operator]
+    client = api(make_key(charlie_team, ["read", "check", "tokens"]))  # type: ignore[operator]
     for path in ("", "/token"):
         response = client.get(f"/api/v1/connections/{connection.pk}{path}")
         assert response.status_code == 404
@@ -105,7 +105,7 @@ def test_check_now_answers_202_with_a_check_id_to_poll(
 ) -> None:
     queued: list[int] = []
     monkeypatch.setattr("connectors.tasks.enqueue_check_now", queued.append)  # type: ignore[attr-defined]
-    client = api(make_key(team, ["read"]))  # type: ignore[operator]
+    client = api(make_key(team, ["read", "check"]))  # type: ignore[operator]
     response = client.post(f"/api/v1/connections/{connection.pk}/check")
     assert response.status_code == 202
     body = response.json()
@@ -122,6 +122,8 @@ def test_check_now_with_the_broker_down_answers_503(
         raise ConnectionRefusedError("redis is down")
 
     monkeypatch.setattr("connectors.tasks.enqueue_check_now", broker_down)  # type: ignore[attr-defined]
-    response = api(make_key(team, ["read"])).post(f"/api/v1/connections/{connection.pk}/check")  # type: ignore[operator]
+    response = api(make_key(team, ["read", "check"])).post(
+        f"/api/v1/connections/{connection.pk}/check"
+    )  # type: ignore[operator]
     assert response.status_code == 503
     assert response.json()["code"] == "checks_delayed"

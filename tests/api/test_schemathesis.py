@@ -25,7 +25,7 @@ def test_the_api_conforms_to_its_openapi_document(live_server: object, settings:
     )
     ConnectionFactory(app=connection.app, status="revoked")
     _, raw = apikey_create(
-        team=team, name="schemathesis", scopes=["read", "tokens"], expires_at=None,
+        team=team, name="schemathesis", scopes=["read", "check", "tokens"], expires_at=None,
         actor=owner, request=None,
     )  # fmt: skip
     auth = {"Authorization": f"Bearer {raw.reveal()}"}

@@ -1,15 +1,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import pytest
 from django.utils import timezone
 
+import connectors.notify.tasks  # noqa: F401 (registers the tasks TaskQueue runs)
 from connectors.models import Connection
 from connectors.notify.models import WebhookEndpoint
 from connectors.notify.outbox import notify_event
 from connectors.notify.signing import signing_secret_new
+from portal.celery import app as celery_app
 from portal.models import Team
 from portal.secrets import Secret
 from tests.connectors.factories import AppFactory, ConnectionFactory
@@ -56,3 +60,29 @@ def status_changed(
         data={"from": old, "to": new, "reason": reason or f"{old} to {new}", "at": at},
         at=at,
     )
+
+
+@dataclass
+class TaskQueue:
+    """The broker, as tests see it: what was sent, by task name, and a worker to run it."""
+
+    sent: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
+
+    def names(self) -> list[str]:
+        return [name for name, _ in self.sent]
+
+    def run_all(self) -> None:
+        while self.sent:
+            name, args = self.sent.pop(0)
+            celery_app.tasks[name](*args)
+
+
+@pytest.fixture
+def task_queue(monkeypatch: pytest.MonkeyPatch) -> TaskQueue:
+    queue = TaskQueue()
+
+    def send_task(name: str, args: tuple[Any, ...] = (), **options: Any) -> None:
+        queue.sent.append((name, tuple(args)))
+
+    monkeypatch.setattr(celery_app, "send_task", send_task)
+    return queue

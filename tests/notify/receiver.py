@@ -22,6 +22,8 @@ class Receiver:
     requests: list[Received] = field(default_factory=list)
     # Status codes to answer, in order; the last one repeats.
     statuses: list[int] = field(default_factory=lambda: [200])
+    # What to answer with; None: a short JSON or text body by status.
+    body: bytes | None = None
 
     def answer(self, *statuses: int) -> None:
         self.statuses = list(statuses)
@@ -38,6 +40,8 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             index = min(len(receiver.requests) - 1, len(receiver.statuses) - 1)
             status = receiver.statuses[index]
             payload = b'{"received": true}' if status < 300 else b"receiver says no"
+            if receiver.body is not None:
+                payload = receiver.body
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))

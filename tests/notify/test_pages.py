@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 
 from connectors.notify.models import NotificationSettings, WebhookEndpoint
 from portal.models import AuditEvent, Team
+from tests.notify.conftest import TaskQueue
 from tests.notify.receiver import Receiver
 
 pytestmark = pytest.mark.django_db
@@ -48,30 +51,45 @@ def test_adding_an_endpoint_shows_its_secret_once_and_stores_it_encrypted(
 
 
 def test_send_test_event_delivers_and_shows_in_the_log(
-    team: Team, alice_client: Client, endpoint: WebhookEndpoint, receiver: Receiver
+    team: Team,
+    alice_client: Client,
+    endpoint: WebhookEndpoint,
+    receiver: Receiver,
+    task_queue: TaskQueue,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
-    response = alice_client.post(BASE + f"webhooks/{endpoint.pk}/test/", follow=True)
-    assert b"Test event delivered: HTTP 200" in response.content
+    with django_capture_on_commit_callbacks(execute=True):
+        response = alice_client.post(BASE + f"webhooks/{endpoint.pk}/test/", follow=True)
+    assert b"Test event queued" in response.content
+    task_queue.run_all()
     assert len(receiver.requests) == 1
-    assert b"portal.test" in response.content  # the endpoint's delivery log
+    page = alice_client.get(BASE + f"webhooks/{endpoint.pk}/")
+    assert b"portal.test" in page.content  # the endpoint's delivery log
     log = alice_client.get(BASE + "log/")
     assert b"portal.test" in log.content
 
 
-def test_send_test_event_to_a_failing_receiver_says_so(
-    team: Team, alice_client: Client, endpoint: WebhookEndpoint, receiver: Receiver
+def test_send_test_event_to_a_failing_receiver_says_so_in_the_log(
+    team: Team,
+    alice_client: Client,
+    endpoint: WebhookEndpoint,
+    receiver: Receiver,
+    task_queue: TaskQueue,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     receiver.answer(500)
-    response = alice_client.post(BASE + f"webhooks/{endpoint.pk}/test/", follow=True)
-    assert b"was not delivered" in response.content
-    assert b"HTTP 500" in response.content
+    with django_capture_on_commit_callbacks(execute=True):
+        alice_client.post(BASE + f"webhooks/{endpoint.pk}/test/")
+    task_queue.run_all()
+    page = alice_client.get(BASE + f"webhooks/{endpoint.pk}/")
+    assert b"The receiver answered HTTP 500." in page.content
 
 
 def test_a_private_url_is_refused_when_saved_in_production(
     team: Team, alice_client: Client, settings: object
 ) -> None:
     settings.WEBHOOK_ALLOW_PRIVATE = False  # type: ignore[attr-defined]
-    response = alice_client.post(BASE + "webhooks/new/", {"url": "http://127.0.0.1:9000/hook"})
+    response = alice_client.post(BASE + "webhooks/new/", {"url": "https://127.0.0.1:9000/hook"})
     assert response.status_code == 200
     assert b"webhooks must go to a public address" in response.content
     assert not WebhookEndpoint.objects.exists()

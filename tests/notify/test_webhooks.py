@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import json
-import time
 from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.db import transaction
 from django.utils import timezone
+from standardwebhooks import Webhook, WebhookVerificationError
 
 from connectors.models import Connection
 from connectors.notify.dispatch import notify_sweep, outbox_process
 from connectors.notify.models import DeliveryState, WebhookDelivery, WebhookEndpoint
-from connectors.notify.signing import signature_verify
 from connectors.notify.webhooks import DISABLE_AFTER_PERMANENT, retry_delay
 from tests.notify.conftest import status_changed
 from tests.notify.receiver import Receiver
@@ -39,23 +38,16 @@ def test_the_receiver_verifies_the_signature_of_a_delivery(
     outbox_process(event_id=_revoked(connection))
 
     [request] = receiver.requests
-    assert signature_verify(
-        secret=signing_secret,
-        header=request.headers["x-portal-signature"],
-        body=request.body,
-        now=int(time.time()),
-    )
-    assert not signature_verify(
-        secret="whsec_wrong", header=request.headers["x-portal-signature"], body=request.body,
-        now=int(time.time()),
-    )  # fmt: skip
-    payload = json.loads(request.body)
+    payload = Webhook(signing_secret).verify(request.body, request.headers)
+    with pytest.raises(WebhookVerificationError):
+        Webhook("whsec_" + "d3Jvbmc=").verify(request.body, request.headers)
+    assert payload == json.loads(request.body)
     assert payload["type"] == "connection.status_changed"
     assert payload["data"]["from"] == "healthy"
     assert payload["data"]["to"] == "revoked"
     assert payload["connection"]["workspace_name"] == "Acme Support"
     delivery = WebhookDelivery.objects.get()
-    assert request.headers["x-portal-delivery"] == str(delivery.delivery_id)
+    assert request.headers["webhook-id"] == str(delivery.delivery_id)
     assert delivery.state == DeliveryState.SUCCEEDED
     assert delivery.status_code == 200
     assert delivery.duration_ms is not None
@@ -112,9 +104,7 @@ def test_a_500_is_retried_with_the_same_delivery_id(
     delivery.refresh_from_db()
     assert delivery.state == DeliveryState.SUCCEEDED
     assert delivery.attempts == 2
-    assert [r.headers["x-portal-delivery"] for r in receiver.requests] == [
-        str(delivery.delivery_id)
-    ] * 2
+    assert [r.headers["webhook-id"] for r in receiver.requests] == [str(delivery.delivery_id)] * 2
 
 
 def test_retries_back_off_exponentially_with_jitter() -> None:
@@ -181,9 +171,12 @@ def test_a_private_address_is_refused_at_send_time_in_production(
     connection: Connection, endpoint: WebhookEndpoint, receiver: Receiver, settings: object
 ) -> None:
     settings.WEBHOOK_ALLOW_PRIVATE = False  # type: ignore[attr-defined]
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+        url=receiver.url.replace("http://", "https://")
+    )
     outbox_process(event_id=_revoked(connection))
 
     assert receiver.requests == []
     delivery = WebhookDelivery.objects.get()
     assert delivery.state == DeliveryState.FAILED
-    assert "private, loopback or link-local" in delivery.error
+    assert "private, loopback, link-local or reserved" in delivery.error

@@ -64,7 +64,7 @@ def _fresh_cache() -> Iterator[None]:
 
 def _key(team: Team, actor: User, name: str) -> str:
     _, raw = apikey_create(
-        team=team, name=name, scopes=["read", "tokens"], expires_at=None,
+        team=team, name=name, scopes=["read", "check", "tokens"], expires_at=None,
         actor=actor, request=None,
     )  # fmt: skip
     return register_test_secret(raw.reveal())

@@ -4,7 +4,6 @@ uninstall notices, set-up guide and allauth provider class, in one object."""
 from __future__ import annotations
 
 import importlib
-import json
 from datetime import datetime
 from types import ModuleType
 
@@ -16,6 +15,7 @@ from connectors.providers import Provider, RefreshAnswer, Region, RevokeOutcome
 from connectors.providers.intercom import KEY, client
 from connectors.providers.intercom.classify import classify_me
 from connectors.providers.intercom.oauth import IntercomOAuthProvider
+from portal.jsontext import json_loads
 from portal.secrets import Secret
 
 _REGIONS = (
@@ -101,8 +101,8 @@ class IntercomProvider(Provider):
     def uninstall_workspace(self, body: bytes) -> str | None:
         """The workspace `app_id` of Intercom's uninstall notice `{"app_id": "<id_code>"}`."""
         try:
-            data = json.loads(body)
-        except (ValueError, UnicodeDecodeError, RecursionError):
+            data = json_loads(body)
+        except (ValueError, UnicodeDecodeError):
             return None
         app_id = data.get("app_id") if isinstance(data, dict) else None
         if isinstance(app_id, str) and 0 < len(app_id.strip()) <= 100:

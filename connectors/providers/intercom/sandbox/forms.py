@@ -14,6 +14,7 @@ from connectors.providers.intercom.sandbox.controls import (
     MAX_TIMEOUT_SECONDS,
 )
 from connectors.providers.intercom.sandbox.models import SandboxWorkspace
+from portal.text import validate_no_control_characters
 
 MAX_REDIRECT_URIS = 10
 
@@ -64,7 +65,9 @@ class AppSettingsForm(forms.Form):
 
 
 class AppCreateForm(AppSettingsForm):
-    name = forms.CharField(max_length=100, initial="My sandbox app")
+    name = forms.CharField(
+        max_length=100, initial="My sandbox app", validators=[validate_no_control_characters]
+    )
     field_order = ["name", "redirect_uris", "expiring_tokens", "token_lifetime_seconds"]
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.db import transaction
@@ -25,6 +24,7 @@ from connectors.providers.intercom.sandbox.models import (
     SandboxWorkspace,
     TokenKind,
 )
+from portal.jsontext import json_loads
 
 
 class _BadBody(ValueError):
@@ -39,7 +39,7 @@ def _json_body(request: HttpRequest) -> dict[str, Any]:
     if not request.body:
         return {}
     try:
-        data = json.loads(request.body)
+        data = json_loads(request.body)
     except (ValueError, UnicodeDecodeError):
         raise _BadBody('The body is not JSON; send an object such as {"mode": "ok"}.') from None
     if not isinstance(data, dict):
