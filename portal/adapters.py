@@ -7,6 +7,7 @@ from allauth.mfa.adapter import DefaultMFAAdapter
 from django.http import HttpRequest
 from django.urls import reverse
 
+from portal.clientaddr import client_ip
 from portal.models import Membership, User
 from portal.secrets.mfa import mfa_decrypt, mfa_encrypt
 
@@ -24,6 +25,10 @@ def landing_url(user: User) -> str:
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_client_ip(self, request: HttpRequest) -> str:
+        """The address allauth's rate limits key on: the portal's one rule (TRUSTED_PROXIES)."""
+        return client_ip(request) or super().get_client_ip(request)
+
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         # A `next` parameter (e.g. an invitation link) still wins; allauth checks it first.
         assert isinstance(request.user, User)

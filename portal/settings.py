@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 import environ
 from celery.schedules import crontab
 
+from portal.clientaddr import parse_trusted_proxies
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.FileAwareEnv()  # NAME_FILE=/run/secrets/x works for every variable
 
@@ -423,6 +425,13 @@ API_RATE_LIMIT_PER_ADDRESS_PER_MINUTE = env_int(
     "API_RATE_LIMIT_PER_ADDRESS_PER_MINUTE", 0, minimum=0
 )
 PORTAL_NAME = env_str("PORTAL_NAME", "Connector Portal")
+# Reverse proxies (addresses or CIDRs) whose X-Forwarded-For is believed; the client's
+# address, which every limit keys on, is then the first untrusted hop (portal/clientaddr.py).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+try:
+    parse_trusted_proxies(TRUSTED_PROXIES)
+except ValueError as _error:
+    _fail(f"TRUSTED_PROXIES: {_error}")
 
 # --- logging ---------------------------------------------------------------------
 

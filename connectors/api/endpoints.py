@@ -43,6 +43,7 @@ from connectors.api.schemas import (
 )
 from connectors.health.outcomes import Status
 from connectors.models import App, Check, Connection
+from portal.clientaddr import client_ip
 from portal.services.audit import audit_log
 
 MAX_ID = 2**53  # larger ids cannot exist; refusing them keeps databases from overflowing
@@ -52,7 +53,7 @@ StatusName = Literal["pending", "healthy", "degraded", "failing", "revoked", "di
 
 class ApiKeyAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> ApiKey:
-        ip = request.META.get("REMOTE_ADDR") or None
+        ip = client_ip(request) or None
         wait = address_limit_hit(ip=ip or "unknown")
         if wait is not None:
             raise ApiError(
