@@ -117,6 +117,19 @@ if _site.scheme not in {"http", "https"} or not _site.netloc:
     _fail(f"SITE_URL={SITE_URL!r} must be an absolute http(s) URL such as https://portal.example")
 CSRF_TRUSTED_ORIGINS = [f"{_site.scheme}://{_site.netloc}"]
 
+# --- the sandbox (development and tests only) ----------------------------------
+
+# A stand-in provider whose control API has no authentication: never in production.
+SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=DEBUG)
+if SANDBOX_ENABLED and not DEBUG:
+    _fail(
+        "SANDBOX_ENABLED=true needs DEBUG=true: the sandbox's control API has no "
+        "authentication, so production never serves it; unset SANDBOX_ENABLED"
+    )
+SANDBOX_BASE_URL = (
+    env.str("SANDBOX_BASE_URL", default="").strip() or f"{SITE_URL}/sandbox/intercom"
+).rstrip("/")
+
 # --- applications ------------------------------------------------------------
 
 INSTALLED_APPS = [
@@ -137,10 +150,11 @@ INSTALLED_APPS = [
     "portal",
     "connectors",
     "connectors.providers.intercom",
-    "connectors.providers.intercom.sandbox",
     "connectors.notify",
     "connectors.api",
 ]
+if SANDBOX_ENABLED:  # production does not even install it
+    INSTALLED_APPS.append("connectors.providers.intercom.sandbox")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -447,10 +461,6 @@ SILENCED_SYSTEM_CHECKS: list[str] = []
 
 # --- product settings ------------------------------------------------------------
 
-SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=DEBUG)
-SANDBOX_BASE_URL = (
-    env.str("SANDBOX_BASE_URL", default="").strip() or f"{SITE_URL}/sandbox/intercom"
-).rstrip("/")
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="").strip()
 # Staff viewers of /ops/ share its figures this long (0: compute on every request).
 OPS_CACHE_SECONDS = _at_least("OPS_CACHE_SECONDS", env.int("OPS_CACHE_SECONDS", default=10), 0)
