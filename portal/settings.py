@@ -392,6 +392,12 @@ ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# A session older than the timeout must enter the password again before any change to
+# its emails, password or MFA, and the address in use is told of every such change: a
+# stolen session cannot quietly take the account over.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+MFA_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_REAUTHENTICATION_TIMEOUT = _at_least(
     "REAUTHENTICATION_TIMEOUT", env.int("REAUTHENTICATION_TIMEOUT", default=300), 30
 )
