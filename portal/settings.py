@@ -504,7 +504,10 @@ LOGGING: dict[str, Any] = {
     "disable_existing_loggers": False,
     "filters": {"redact": {"()": "portal.logs.RedactingFilter"}},
     "formatters": {
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "text": {
+            "()": "portal.logs.TextFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
         "json": {"()": "portal.logs.JsonFormatter"},
     },
     "handlers": {

@@ -52,6 +52,13 @@ StatusName = Literal["pending", "healthy", "degraded", "failing", "revoked", "di
 
 
 class ApiKeyAuth(HttpBearer):
+    def __call__(self, request: HttpRequest) -> ApiKey | None:
+        # ninja's own parsing logs a header whose scheme is not Bearer, key and all.
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None
+        return self.authenticate(request, token.strip())
+
     def authenticate(self, request: HttpRequest, token: str) -> ApiKey:
         ip = client_ip(request) or None
         wait = address_limit_hit(ip=ip or "unknown")

@@ -7,9 +7,10 @@ Intercom's own tokens never expire).
 from __future__ import annotations
 
 from connectors.engine.hooks import RefreshAnswer
-from connectors.health.outcomes import ProbeAnswer, redact
+from connectors.health.outcomes import ProbeAnswer
 from connectors.http import AsyncHttp, Timeout, async_http_get, http_request
 from connectors.providers.base import Region
+from portal.logs import redact
 from portal.secrets import Secret
 
 API_VERSION = "2.14"
