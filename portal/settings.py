@@ -79,6 +79,12 @@ if not SECRET_KEY:
         _fail("SECRET_KEY is not set; production (DEBUG=false) needs a long random value")
     SECRET_KEY = _dev_secret(VAR_DIR / "secret_key", lambda: secrets.token_urlsafe(50))
 
+if not DEBUG and len(SECRET_KEY) < 50:
+    _fail(
+        f"SECRET_KEY has {len(SECRET_KEY)} characters; production needs at least 50 random "
+        "ones, e.g. `python -c 'import secrets; print(secrets.token_urlsafe(50))'`"
+    )
+
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", cast=str.strip, default=[])
 if not ALLOWED_HOSTS:
     if not DEBUG:
@@ -414,6 +420,18 @@ ACCOUNT_RATE_LIMITS = {
     "manage_email": "10/m/user",
     "reauthenticate": "10/m/user",
 }
+# Passwords per NIST SP 800-63B: length first (12 or more, no upper bound below Django's),
+# no composition rules, and not one of the commonly used passwords (Django's offline
+# list of 20,000; no maintained library offers an offline breached-password corpus).
+ACCOUNT_PASSWORD_MIN_LENGTH = 12
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": ACCOUNT_PASSWORD_MIN_LENGTH},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+]
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
