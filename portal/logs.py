@@ -8,6 +8,8 @@ import logging
 import re
 from typing import Any
 
+from gunicorn.glogging import Logger as GunicornLogger
+
 # The portal's one redaction rule, for log lines and for what is stored about a failed
 # call alike: a last line of defence, since code should never log a secret to begin with.
 _PATTERNS = [
@@ -84,3 +86,16 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             payload["exception"] = redact(self.formatException(record.exc_info))
         return json.dumps(payload, default=str)
+
+
+class RedactingAccessLogger(GunicornLogger):
+    """gunicorn's access log with the same redaction: invitation links carry their token
+    in the path, and a query string may carry anything. Passed to gunicorn as
+    `--logger-class portal.logs.RedactingAccessLogger`."""
+
+    def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
+        atoms: dict[str, Any] = super().atoms(resp, req, environ, request_time)
+        return {
+            name: redact(value) if isinstance(value, str) else value
+            for name, value in atoms.items()
+        }

@@ -18,8 +18,7 @@ from gunicorn.config import Config
 
 from connectors.notify.signing import signing_secret_new
 from connectors.providers.intercom.sandbox.credentials import new_access_token, new_refresh_token
-from portal.accesslog import RedactingAccessLogger
-from portal.logs import redact
+from portal.logs import RedactingAccessLogger, redact
 from tests.security.conftest import World
 
 API_KEY = "cpk_" + secrets.token_urlsafe(32)  # as connectors/api/keys.py mints them
