@@ -9,10 +9,10 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-    # `manage.py up` is the newcomer's path: development defaults, before settings load.
+    # `manage.py up` is the newcomer's path: development defaults, before settings load
+    # (the sandbox follows DEBUG, so an explicit DEBUG=false leaves it off).
     if len(sys.argv) > 1 and sys.argv[1] == "up":
         os.environ.setdefault("DEBUG", "true")
-        os.environ.setdefault("SANDBOX_ENABLED", "true")
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

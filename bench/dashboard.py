@@ -35,6 +35,8 @@ DB = "portal_dash_bench"
 ENV = {
     "DATABASE_URL": f"{PG}/{DB}",
     "DEBUG": "false",
+    # Production needs a shared cache; the pages measured keep nothing in it (see below).
+    "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6"),
     "SECRET_KEY": "bench-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
     "ALLOWED_HOSTS": "127.0.0.1,localhost",
     "FIELD_ENCRYPTION_KEYS": "dGVzdC1rZXktMDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY=",

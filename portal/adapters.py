@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
+from django import forms
 from django.http import HttpRequest
 from django.urls import reverse
 
+from portal.clientaddr import client_ip
 from portal.models import Membership, User
 from portal.secrets.mfa import mfa_decrypt, mfa_encrypt
 
@@ -24,6 +26,20 @@ def landing_url(user: User) -> str:
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_client_ip(self, request: HttpRequest) -> str:
+        """The address allauth's rate limits key on: the portal's one rule (TRUSTED_PROXIES)."""
+        return client_ip(request) or super().get_client_ip(request)
+
+    def clean_email(self, email: str) -> str:
+        """Refuse an address longer than the column holds: allauth would cut it to fit."""
+        email = super().clean_email(email)
+        longest = User._meta.get_field("email").max_length or 254
+        if len(email) > longest:
+            raise forms.ValidationError(
+                f"An email address has at most {longest} characters; this one has {len(email)}."
+            )
+        return email
+
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         # A `next` parameter (e.g. an invitation link) still wins; allauth checks it first.
         assert isinstance(request.user, User)

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
+from allauth.usersessions.models import UserSession
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
 from django.http import HttpRequest
 
 from portal.models import AuditEvent, Invitation, Membership, Team, User
@@ -97,3 +102,11 @@ class AuditEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+# Only what SECURITY.md lists: allauth's own models (email addresses, MFA authenticators,
+# sessions, social apps and tokens) and Django's groups stay out of the admin.
+for _model in (EmailAddress, Authenticator, UserSession, SocialAccount, SocialApp, SocialToken,
+               Group):  # fmt: skip
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)

@@ -6,11 +6,22 @@ import datetime as dt
 import json
 import logging
 import re
+from typing import Any
 
-# Bearer tokens, Fernet blobs and key=value secrets are masked in every log line, as a
-# last line of defence: code should never log them in the first place.
+from gunicorn.glogging import Logger as GunicornLogger
+
+# The portal's one redaction rule, for log lines and for what is stored about a failed
+# call alike: a last line of defence, since code should never log a secret to begin with.
 _PATTERNS = [
+    # Whatever follows an Authorization header or a Bearer scheme, whatever the scheme.
+    (
+        re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?)[^\s\"',}]+(?:\s+[^\s\"',}]+)?"),
+        r"\1[redacted]",
+    ),
     (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{6,}"), r"\1[redacted]"),
+    # The portal's own credentials (API keys, webhook secrets, sandbox tokens) and Fernet
+    # ciphertext, by their prefixes.
+    (re.compile(r"\b(?:cpk|whsec|sbx|sbxr)_[A-Za-z0-9_-]{6,}"), "[redacted]"),
     (re.compile(r"gAAAAA[A-Za-z0-9_=-]{20,}"), "[redacted]"),
     (
         re.compile(
@@ -19,12 +30,32 @@ _PATTERNS = [
         ),
         r"\1[redacted]",
     ),
+    # Long runs of token-alphabet characters mixing digits and both cases look like
+    # credentials (invitation tokens in URLs, a provider's token echoed in an error);
+    # paths, and names in a traceback, do not (a "/" ends a run, so URL paths survive).
+    (
+        re.compile(
+            r"(?<![A-Za-z0-9+_=-])"
+            r"(?=[A-Za-z0-9+_=-]*[0-9])(?=[A-Za-z0-9+_=-]*[A-Z])(?=[A-Za-z0-9+_=-]*[a-z])"
+            r"[A-Za-z0-9+_=-]{32,}"
+        ),
+        "[redacted]",
+    ),
 ]
 
 
-def redact(text: str) -> str:
+def redact(text: str, *, limit: int | None = None, secrets: tuple[str, ...] = ()) -> str:
+    """`text` with every credential masked; with `limit`, also on one line and at most
+    `limit` characters (for details that are stored and shown)."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "[redacted]")
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
+    if limit is not None:
+        text = " ".join(text.split())
+        if len(text) > limit:
+            text = text[: limit - 1] + "…"
     return text
 
 
@@ -35,6 +66,13 @@ class RedactingFilter(logging.Filter):
         if cleaned != message:
             record.msg, record.args = cleaned, None
         return True
+
+
+class TextFormatter(logging.Formatter):
+    """The text format, with exception text (where errors quote secrets) masked too."""
+
+    def formatException(self, ei: Any) -> str:
+        return redact(super().formatException(ei))
 
 
 class JsonFormatter(logging.Formatter):
@@ -48,3 +86,16 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             payload["exception"] = redact(self.formatException(record.exc_info))
         return json.dumps(payload, default=str)
+
+
+class RedactingAccessLogger(GunicornLogger):
+    """gunicorn's access log with the same redaction: invitation links carry their token
+    in the path, and a query string may carry anything. Passed to gunicorn as
+    `--logger-class portal.logs.RedactingAccessLogger`."""
+
+    def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
+        atoms: dict[str, Any] = super().atoms(resp, req, environ, request_time)
+        return {
+            name: redact(value) if isinstance(value, str) else value
+            for name, value in atoms.items()
+        }

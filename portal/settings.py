@@ -8,61 +8,52 @@ the secrets it needs.
 from __future__ import annotations
 
 import contextlib
-import os
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
+
+from portal.clientaddr import parse_trusted_proxies
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-env = environ.FileAwareEnv()  # NAME_FILE=/run/secrets/x works for every variable
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     raise SystemExit(f"portal: configuration error: {message}")
 
 
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+class _Env(environ.FileAwareEnv):
+    """django-environ's casts (and NAME_FILE=/run/secrets/x for every variable), with a
+    malformed value stopping start-up in one line that names the variable: environ itself
+    raises a bare ValueError for a bad number and reads any unknown word as false, so
+    DEBUG=ture would quietly mean production."""
+
+    BOOLEAN_WORDS = frozenset({*environ.Env.BOOLEAN_TRUE_STRINGS, "false", "off", "no", "n", "0"})
+
+    def get_value(
+        self, var: str, cast: Any = None, default: Any = environ.Env.NOTSET,
+        parse_default: bool = False,
+    ) -> Any:  # fmt: skip
+        raw = self.ENVIRON.get(var)
+        if cast is bool and raw is not None and raw.strip().lower() not in self.BOOLEAN_WORDS:
+            _fail(f"{var}={raw!r} is not a boolean; use true or false")
+        try:
+            return super().get_value(var, cast=cast, default=default, parse_default=parse_default)
+        except (ValueError, ImproperlyConfigured) as error:
+            _fail(f"{var}={raw!r} is not valid ({error})")
 
 
-def env_bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    value = raw.strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    _fail(f"{name}={raw!r} is not a boolean; use true or false")
-    return default
+env = _Env()
 
 
-def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        _fail(f"{name}={raw!r} is not a whole number")
-        return default
-    if minimum is not None and value < minimum:
+def _at_least(name: str, value: int, minimum: int) -> int:
+    if value < minimum:
         _fail(f"{name}={value} must be at least {minimum}")
     return value
-
-
-def env_str(name: str, default: str = "") -> str:
-    value = env.str(name, default=default)
-    return str(value).strip()
-
-
-def env_list(name: str) -> list[str]:
-    return [item.strip() for item in env_str(name).split(",") if item.strip()]
 
 
 def _dev_secret(path: Path, make: Any) -> str:
@@ -74,27 +65,33 @@ def _dev_secret(path: Path, make: Any) -> str:
     return path.read_text().strip()
 
 
-DEBUG = env_bool("DEBUG", False)
-VAR_DIR = Path(env_str("PORTAL_VAR_DIR") or BASE_DIR / "var")
+DEBUG = env.bool("DEBUG", default=False)
+VAR_DIR = Path(env.str("PORTAL_VAR_DIR", default="") or BASE_DIR / "var")
 if not VAR_DIR.is_absolute():
     VAR_DIR = BASE_DIR / VAR_DIR
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 # --- secrets and hosts -------------------------------------------------------
 
-SECRET_KEY = env_str("SECRET_KEY")
+SECRET_KEY = env.str("SECRET_KEY", default="").strip()
 if not SECRET_KEY:
     if not DEBUG:
         _fail("SECRET_KEY is not set; production (DEBUG=false) needs a long random value")
     SECRET_KEY = _dev_secret(VAR_DIR / "secret_key", lambda: secrets.token_urlsafe(50))
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
+if not DEBUG and len(SECRET_KEY) < 50:
+    _fail(
+        f"SECRET_KEY has {len(SECRET_KEY)} characters; production needs at least 50 random "
+        "ones, e.g. `python -c 'import secrets; print(secrets.token_urlsafe(50))'`"
+    )
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", cast=str.strip, default=[])
 if not ALLOWED_HOSTS:
     if not DEBUG:
         _fail("ALLOWED_HOSTS is not set; list the host names the portal answers to")
     ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
 
-FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", cast=str.strip, default=[])
 if not FIELD_ENCRYPTION_KEYS:
     if not DEBUG:
         _fail(
@@ -120,11 +117,23 @@ else:
                 "(32 url-safe base64-encoded bytes)"
             )
 
-SITE_URL = env_str("SITE_URL", "http://localhost:8000").rstrip("/")
+SITE_URL = env.str("SITE_URL", default="http://localhost:8000").strip().rstrip("/")
 _site = urlsplit(SITE_URL)
 if _site.scheme not in {"http", "https"} or not _site.netloc:
     _fail(f"SITE_URL={SITE_URL!r} must be an absolute http(s) URL such as https://portal.example")
 CSRF_TRUSTED_ORIGINS = [f"{_site.scheme}://{_site.netloc}"]
+
+# --- the sandbox (development and tests only) ----------------------------------
+
+# A stand-in provider whose control API has no authentication: never in production.
+SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=DEBUG)
+if SANDBOX_ENABLED and not DEBUG:
+    _fail(
+        "SANDBOX_ENABLED=true needs DEBUG=true: the sandbox's control API has no "
+        "authentication, so production never serves it; unset SANDBOX_ENABLED"
+    )
+# Empty: each provider's sandbox is this portal's own /sandbox/<provider>/.
+SANDBOX_BASE_URL = env.str("SANDBOX_BASE_URL", default="").strip().rstrip("/")
 
 # --- applications ------------------------------------------------------------
 
@@ -146,10 +155,11 @@ INSTALLED_APPS = [
     "portal",
     "connectors",
     "connectors.providers.intercom",
-    "connectors.providers.intercom.sandbox",
     "connectors.notify",
     "connectors.api",
 ]
+if SANDBOX_ENABLED:  # production does not even install it
+    INSTALLED_APPS.append("connectors.providers.intercom.sandbox")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -192,7 +202,7 @@ TEMPLATES = [
 
 # --- database, cache, broker -------------------------------------------------
 
-DATABASE_URL = env_str("DATABASE_URL")
+DATABASE_URL = env.str("DATABASE_URL", default="").strip()
 if DATABASE_URL:
     try:
         _db = env.db_url_config(DATABASE_URL)
@@ -204,7 +214,9 @@ if DATABASE_URL:
         _db["CONN_MAX_AGE"] = 0  # the psycopg 3 pool keeps connections instead
         _db.setdefault("OPTIONS", {})["pool"] = {
             "min_size": 1,
-            "max_size": env_int("DATABASE_POOL_SIZE", 10, minimum=1),
+            "max_size": _at_least(
+                "DATABASE_POOL_SIZE", env.int("DATABASE_POOL_SIZE", default=10), 1
+            ),
             "timeout": 10,
         }
     _db["CONN_HEALTH_CHECKS"] = True
@@ -222,24 +234,39 @@ else:
         }
     }
 
-REDIS_URL = env_str("REDIS_URL")
+REDIS_URL = env.str("REDIS_URL", default="").strip()
 if REDIS_URL and urlsplit(REDIS_URL).scheme not in {"redis", "rediss", "unix"}:
     _fail(f"REDIS_URL={REDIS_URL!r} must start with redis://, rediss:// or unix://")
 
+if not REDIS_URL and not DEBUG:
+    # Rate limits, sign-in locks and the engine's budget must be shared by every worker
+    # process: a per-process cache lets each gunicorn worker count on its own.
+    _fail(
+        "REDIS_URL is not set; production (DEBUG=false) needs a shared cache for its rate "
+        "limits, such as redis://redis:6379/0"
+    )
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "portal.cache.FailSoftRedisCache",
+            "BACKEND": "portal.cache.RedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            "OPTIONS": {
+                "SOCKET_CONNECT_TIMEOUT": 2,
+                "SOCKET_TIMEOUT": 2,
+                # An unreachable Redis is an empty cache, never a 500: everything kept
+                # there can be recomputed or is a best-effort counter (rate limits then
+                # fail open for the outage, which /readyz reports).
+                "IGNORE_EXCEPTIONS": True,
+            },
         }
     }
-else:
+else:  # development: one process's memory
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 # Lets several portals (or test runs) share one Redis without seeing each other's keys.
-CACHES["default"]["KEY_PREFIX"] = env_str("CACHE_KEY_PREFIX")
+CACHES["default"]["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", default="")
 
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL or "filesystem://"
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
     for _sub in ("queue", "processed", "control"):
@@ -270,8 +297,10 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Retries a lost broker at least every half dispatch interval (see portal/celery.py).
 CELERY_WORKER_CONSUMER = "portal.celery:PromptConsumer"
-HEALTH_DISPATCH_SECONDS = env_int("HEALTH_DISPATCH_SECONDS", 30, minimum=1)
-HEARTBEAT_INTERVAL = env_int("HEARTBEAT_INTERVAL", 15, minimum=1)
+HEALTH_DISPATCH_SECONDS = _at_least(
+    "HEALTH_DISPATCH_SECONDS", env.int("HEALTH_DISPATCH_SECONDS", default=30), 1
+)
+HEARTBEAT_INTERVAL = _at_least("HEARTBEAT_INTERVAL", env.int("HEARTBEAT_INTERVAL", default=15), 1)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "heartbeat": {
         "task": "portal.tasks.heartbeat",
@@ -297,31 +326,55 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
 }
 # "Check now" goes to its own queue, so it never waits behind scheduled batches.
 CELERY_TASK_ROUTES = {"connectors.check_now": {"queue": "priority"}}
-HEALTH_RATE_SHARE_PERCENT = env_int("HEALTH_RATE_SHARE_PERCENT", 10, minimum=1)
-# The engine's other knobs (defaults live in connectors/engine/config.py); set from the
-# environment only when present, so worker processes can run with test timings too.
-for _knob in (
-    "BATCH_SIZE", "CLAIM_CHUNK", "LEASE_SECONDS", "CONCURRENCY", "PER_HOST",
-    "REFRESH_AHEAD_SECONDS", "REFRESH_STALE_SECONDS", "CHECK_NOW_COALESCE_SECONDS",
-    "PROBE_CONNECT_TIMEOUT", "PROBE_READ_TIMEOUT", "PROBE_TOTAL_TIMEOUT",
-    "MIN_INTERVAL_SECONDS", "FAILING_AFTER", "RECOVER_AFTER", "CONFIRM_DELAY_SECONDS",
-    "BASE_BACKOFF_SECONDS",
-):  # fmt: skip
-    _raw = os.environ.get(f"HEALTH_{_knob}", "").strip()
-    if _raw:
-        try:
-            vars()[f"HEALTH_{_knob}"] = float(_raw)
-        except ValueError:
-            _fail(f"HEALTH_{_knob}={_raw!r} is not a number")
+HEALTH_RATE_SHARE_PERCENT = _at_least(
+    "HEALTH_RATE_SHARE_PERCENT", env.int("HEALTH_RATE_SHARE_PERCENT", default=10), 1
+)
+# The engine's other knobs, read by connectors/engine/config.py.
+HEALTH_BATCH_SIZE = env.int("HEALTH_BATCH_SIZE", default=200)  # connections per batch task
+HEALTH_CLAIM_CHUNK = env.int("HEALTH_CLAIM_CHUNK", default=2000)
+# Longer than a batch's hard time limit, so a live batch never loses its lease.
+HEALTH_LEASE_SECONDS = env.float("HEALTH_LEASE_SECONDS", default=180)
+HEALTH_CONCURRENCY = env.int("HEALTH_CONCURRENCY", default=100)  # probes in flight per batch
+HEALTH_PER_HOST = env.int("HEALTH_PER_HOST", default=100)
+HEALTH_REFRESH_AHEAD_SECONDS = env.float("HEALTH_REFRESH_AHEAD_SECONDS", default=600)
+# A refresh marker older than this belongs to an attempt that died.
+HEALTH_REFRESH_STALE_SECONDS = env.float("HEALTH_REFRESH_STALE_SECONDS", default=180)
+# Presses of "Check now" within this window make one check.
+HEALTH_CHECK_NOW_COALESCE_SECONDS = env.float("HEALTH_CHECK_NOW_COALESCE_SECONDS", default=5)
+HEALTH_PROBE_CONNECT_TIMEOUT = env.float("HEALTH_PROBE_CONNECT_TIMEOUT", default=5.0)
+HEALTH_PROBE_READ_TIMEOUT = env.float("HEALTH_PROBE_READ_TIMEOUT", default=10.0)
+HEALTH_PROBE_TOTAL_TIMEOUT = env.float("HEALTH_PROBE_TOTAL_TIMEOUT", default=15.0)
+# The floor of a team's check interval (tests lower it).
+HEALTH_MIN_INTERVAL_SECONDS = env.int("HEALTH_MIN_INTERVAL_SECONDS", default=60)
+HEALTH_FAILING_AFTER = env.int("HEALTH_FAILING_AFTER", default=3)
+HEALTH_RECOVER_AFTER = env.int("HEALTH_RECOVER_AFTER", default=2)
+HEALTH_CONFIRM_DELAY_SECONDS = env.float("HEALTH_CONFIRM_DELAY_SECONDS", default=5)
+HEALTH_BASE_BACKOFF_SECONDS = env.float("HEALTH_BASE_BACKOFF_SECONDS", default=30)
+# History kept: raw checks, daily roll-ups, state transitions.
+HEALTH_RAW_CHECK_DAYS = env.int("HEALTH_RAW_CHECK_DAYS", default=2)
+HEALTH_ROLLUP_DAYS = env.int("HEALTH_ROLLUP_DAYS", default=90)
+HEALTH_TRANSITION_DAYS = env.int("HEALTH_TRANSITION_DAYS", default=365)
 
 # --- email -------------------------------------------------------------------
 
-EMAIL_URL = env_str("EMAIL_URL") or ("consolemail://" if DEBUG else "smtp://localhost:25")
+EMAIL_URL = env.str("EMAIL_URL", default="") or (
+    "consolemail://" if DEBUG else "smtp://localhost:25"
+)
 try:
-    vars().update(env.email_url_config(EMAIL_URL))
+    _email: dict[str, Any] = env.email_url_config(EMAIL_URL)
 except Exception:
     _fail(f"EMAIL_URL={EMAIL_URL!r} is not an email URL such as smtp+tls://user:pass@host:587")
-DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Connector Portal <portal@localhost>")
+# The parts the URL names; Django's defaults for the rest.
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email.get("EMAIL_HOST") or "localhost"
+EMAIL_PORT = _email.get("EMAIL_PORT") or 25
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER") or ""
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS"))
+EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL"))
+EMAIL_TIMEOUT = _email.get("OPTIONS", {}).get("TIMEOUT")
+EMAIL_FILE_PATH = _email.get("EMAIL_FILE_PATH") or ""
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Connector Portal <portal@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- accounts (django-allauth) -------------------------------------------------
@@ -344,7 +397,15 @@ ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
-ACCOUNT_REAUTHENTICATION_TIMEOUT = env_int("REAUTHENTICATION_TIMEOUT", 300, minimum=30)
+# A session older than the timeout must enter the password again before any change to
+# its emails, password or MFA, and the address in use is told of every such change: a
+# stolen session cannot quietly take the account over.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+MFA_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = _at_least(
+    "REAUTHENTICATION_TIMEOUT", env.int("REAUTHENTICATION_TIMEOUT", default=300), 30
+)
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Connector Portal] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = _site.scheme
 ACCOUNT_RATE_LIMITS = {
@@ -358,6 +419,18 @@ ACCOUNT_RATE_LIMITS = {
     "manage_email": "10/m/user",
     "reauthenticate": "10/m/user",
 }
+# Passwords per NIST SP 800-63B: length first (12 or more, no upper bound below Django's),
+# no composition rules, and not one of the commonly used passwords (Django's offline
+# list of 20,000; no maintained library offers an offline breached-password corpus).
+ACCOUNT_PASSWORD_MIN_LENGTH = 12
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": ACCOUNT_PASSWORD_MIN_LENGTH},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+]
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
@@ -379,7 +452,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if not env_bool("STATIC_MANIFEST", not DEBUG)
+            if not env.bool("STATIC_MANIFEST", default=not DEBUG)
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
@@ -392,16 +465,18 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # --- security ------------------------------------------------------------------
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 # The container's HEALTHCHECK (docker/healthcheck.py) asks on the plain HTTP port.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000, minimum=0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+SECURE_HSTS_SECONDS = _at_least(
+    "SECURE_HSTS_SECONDS", env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000), 0
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -411,28 +486,36 @@ SILENCED_SYSTEM_CHECKS: list[str] = []
 
 # --- product settings ------------------------------------------------------------
 
-SANDBOX_ENABLED = env_bool("SANDBOX_ENABLED", DEBUG)
-# Empty: each provider's sandbox is this portal's own /sandbox/<provider>/.
-SANDBOX_BASE_URL = env_str("SANDBOX_BASE_URL").rstrip("/")
-METRICS_TOKEN = env_str("METRICS_TOKEN")
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="").strip()
 # Staff viewers of /ops/ share its figures this long (0: compute on every request).
-OPS_CACHE_SECONDS = env_int("OPS_CACHE_SECONDS", 10, minimum=0)
+OPS_CACHE_SECONDS = _at_least("OPS_CACHE_SECONDS", env.int("OPS_CACHE_SECONDS", default=10), 0)
 # Webhook URLs on loopback/private/link-local addresses: refused in production (SSRF).
-WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", DEBUG)
+WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=DEBUG)
 # Requests per minute one API key may make.
-API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 120, minimum=1)
-# Requests per minute from one address, keys or not (0: five times the per-key limit).
-API_RATE_LIMIT_PER_ADDRESS_PER_MINUTE = env_int(
-    "API_RATE_LIMIT_PER_ADDRESS_PER_MINUTE", 0, minimum=0
+API_RATE_LIMIT_PER_MINUTE = _at_least(
+    "API_RATE_LIMIT_PER_MINUTE", env.int("API_RATE_LIMIT_PER_MINUTE", default=120), 1
 )
-PORTAL_NAME = env_str("PORTAL_NAME", "Connector Portal")
+# Requests per minute from one address, keys or not (0: five times the per-key limit).
+API_RATE_LIMIT_PER_ADDRESS_PER_MINUTE = _at_least(
+    "API_RATE_LIMIT_PER_ADDRESS_PER_MINUTE",
+    env.int("API_RATE_LIMIT_PER_ADDRESS_PER_MINUTE", default=0),
+    0,
+)
+PORTAL_NAME = env.str("PORTAL_NAME", default="Connector Portal").strip()
+# Reverse proxies (addresses or CIDRs) whose X-Forwarded-For is believed; the client's
+# address, which every limit keys on, is then the first untrusted hop (portal/clientaddr.py).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", cast=str.strip, default=[])
+try:
+    parse_trusted_proxies(TRUSTED_PROXIES)
+except ValueError as _error:
+    _fail(f"TRUSTED_PROXIES: {_error}")
 
 # --- logging ---------------------------------------------------------------------
 
-LOG_FORMAT = env_str("LOG_FORMAT", "text").lower()
+LOG_FORMAT = env.str("LOG_FORMAT", default="text").strip().lower()
 if LOG_FORMAT not in {"text", "json"}:
     _fail(f"LOG_FORMAT={LOG_FORMAT!r} must be text or json")
-LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").strip().upper()
 if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
     _fail(f"LOG_LEVEL={LOG_LEVEL!r} must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
 LOGGING: dict[str, Any] = {
@@ -440,7 +523,10 @@ LOGGING: dict[str, Any] = {
     "disable_existing_loggers": False,
     "filters": {"redact": {"()": "portal.logs.RedactingFilter"}},
     "formatters": {
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "text": {
+            "()": "portal.logs.TextFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
         "json": {"()": "portal.logs.JsonFormatter"},
     },
     "handlers": {

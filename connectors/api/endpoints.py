@@ -43,6 +43,7 @@ from connectors.api.schemas import (
 )
 from connectors.health.outcomes import Status
 from connectors.models import App, Check, Connection
+from portal.clientaddr import client_ip
 from portal.services.audit import audit_log
 
 MAX_ID = 2**53  # larger ids cannot exist; refusing them keeps databases from overflowing
@@ -50,8 +51,15 @@ REFRESH_AHEAD = timedelta(minutes=5)
 
 
 class ApiKeyAuth(HttpBearer):
+    def __call__(self, request: HttpRequest) -> ApiKey | None:
+        # ninja's own parsing logs a header whose scheme is not Bearer, key and all.
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None
+        return self.authenticate(request, token.strip())
+
     def authenticate(self, request: HttpRequest, token: str) -> ApiKey:
-        ip = request.META.get("REMOTE_ADDR") or None
+        ip = client_ip(request) or None
         wait = address_limit_hit(ip=ip or "unknown")
         if wait is not None:
             raise ApiError(

@@ -1,8 +1,8 @@
 """The rate budget: health checks take at most a share of a provider's per-app limit.
 
 Counted per app in fixed 10-second windows (the provider enforces its limit in such
-windows) with one atomic cache increment per app per batch, so every worker on every
-machine shares one count when the cache is Redis.
+windows) by the portal's rate counter, one atomic increment per app per batch, so every
+worker on every machine shares one count.
 """
 
 from __future__ import annotations
@@ -11,11 +11,10 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from django.core.cache import cache
-
 from connectors.engine import config
 from connectors.models import Connection
 from connectors.providers import provider_find
+from portal.ratelimit import hit, window_start
 
 WINDOW_SECONDS = 10
 
@@ -26,20 +25,12 @@ def window_allowance(limit_per_minute: int) -> int:
 
 
 def window_end(now: float | None = None) -> datetime:
-    moment = time.time() if now is None else now
-    start = int(moment) // WINDOW_SECONDS * WINDOW_SECONDS
-    return datetime.fromtimestamp(start + WINDOW_SECONDS, tz=UTC)
+    return datetime.fromtimestamp(window_start(WINDOW_SECONDS, now) + WINDOW_SECONDS, tz=UTC)
 
 
-def _take(key: str, wanted: int, allowance: int) -> int:
-    """Reserve up to `wanted` of `allowance` under `key`; answer how many were granted."""
-    cache.add(key, 0, timeout=WINDOW_SECONDS * 3)
-    try:
-        total = cache.incr(key, wanted)
-    except ValueError:  # expired between add and incr: start the window afresh
-        cache.set(key, wanted, timeout=WINDOW_SECONDS * 3)
-        total = wanted
-    before = total - wanted
+def _take(name: str, wanted: int, allowance: int, now: float) -> int:
+    """Reserve up to `wanted` of `allowance` under `name`; answer how many were granted."""
+    before = hit(name, window_seconds=WINDOW_SECONDS, amount=wanted, now=now).count - wanted
     return max(0, min(wanted, allowance - before))
 
 
@@ -50,7 +41,7 @@ def budget_split(
     by_app: dict[int | None, list[Connection]] = {}
     for connection in connections:
         by_app.setdefault(connection.app_id, []).append(connection)
-    window = int(time.time()) // WINDOW_SECONDS
+    now = time.time()
     allowed: list[Connection] = []
     deferred: list[Connection] = []
     for app_id, group in by_app.items():
@@ -59,7 +50,7 @@ def budget_split(
         if not limit or app_id is None:
             allowed.extend(group)
             continue
-        granted = _take(f"health:budget:{app_id}:{window}", len(group), window_allowance(limit))
+        granted = _take(f"health-budget:{app_id}", len(group), window_allowance(limit), now)
         allowed.extend(group[:granted])
         deferred.extend(group[granted:])
     return allowed, deferred

@@ -1,4 +1,5 @@
-"""The engine's knobs, read from settings (all optional, with production defaults)."""
+"""The engine's knobs, read from settings (portal/settings.py gives their defaults and
+reads each from the environment)."""
 
 from __future__ import annotations
 
@@ -10,80 +11,78 @@ from django.conf import settings
 from connectors.health.policy import Policy
 from connectors.http import Timeout
 
-MIN_INTERVAL_SECONDS = 60
 MAX_INTERVAL_SECONDS = 24 * 3600
 
 
-def setting(name: str, default: int | float) -> float:
-    value = getattr(settings, name, default)
-    return float(value)
+def setting(name: str) -> float:
+    return float(getattr(settings, name))
 
 
 def batch_size() -> int:
     """Connections per batch task: a few hundred keeps queries per check tiny."""
-    return int(setting("HEALTH_BATCH_SIZE", 200))
+    return int(setting("HEALTH_BATCH_SIZE"))
 
 
 def claim_chunk() -> int:
-    return int(setting("HEALTH_CLAIM_CHUNK", 2000))
+    return int(setting("HEALTH_CLAIM_CHUNK"))
 
 
 def lease() -> timedelta:
     # Longer than a batch's hard time limit, so a live batch never loses its lease.
-    return timedelta(seconds=setting("HEALTH_LEASE_SECONDS", 180))
+    return timedelta(seconds=setting("HEALTH_LEASE_SECONDS"))
 
 
 def concurrency() -> int:
     """Probes in flight at once within one batch task."""
-    return int(setting("HEALTH_CONCURRENCY", 100))
+    return int(setting("HEALTH_CONCURRENCY"))
 
 
 def per_host() -> int:
-    return int(setting("HEALTH_PER_HOST", 100))
+    return int(setting("HEALTH_PER_HOST"))
 
 
 def rate_share() -> float:
     """The share of a provider's per-app limit that health checks may use (0..1)."""
-    return setting("HEALTH_RATE_SHARE_PERCENT", 10) / 100
+    return setting("HEALTH_RATE_SHARE_PERCENT") / 100
 
 
 def refresh_ahead() -> timedelta:
-    return timedelta(seconds=setting("HEALTH_REFRESH_AHEAD_SECONDS", 600))
+    return timedelta(seconds=setting("HEALTH_REFRESH_AHEAD_SECONDS"))
 
 
 def refresh_stale() -> timedelta:
     """A refresh marker older than this belongs to an attempt that died."""
-    return timedelta(seconds=setting("HEALTH_REFRESH_STALE_SECONDS", 180))
+    return timedelta(seconds=setting("HEALTH_REFRESH_STALE_SECONDS"))
 
 
 def coalesce_window() -> timedelta:
     """Presses of "Check now" within this window make one check."""
-    return timedelta(seconds=setting("HEALTH_CHECK_NOW_COALESCE_SECONDS", 5))
+    return timedelta(seconds=setting("HEALTH_CHECK_NOW_COALESCE_SECONDS"))
 
 
 def probe_timeout() -> Timeout:
     return Timeout(
-        connect=setting("HEALTH_PROBE_CONNECT_TIMEOUT", 5.0),
-        read=setting("HEALTH_PROBE_READ_TIMEOUT", 10.0),
-        total=setting("HEALTH_PROBE_TOTAL_TIMEOUT", 15.0),
+        connect=setting("HEALTH_PROBE_CONNECT_TIMEOUT"),
+        read=setting("HEALTH_PROBE_READ_TIMEOUT"),
+        total=setting("HEALTH_PROBE_TOTAL_TIMEOUT"),
     )
 
 
 def raw_check_days() -> int:
-    return int(setting("HEALTH_RAW_CHECK_DAYS", 2))
+    return int(setting("HEALTH_RAW_CHECK_DAYS"))
 
 
 def rollup_days() -> int:
-    return int(setting("HEALTH_ROLLUP_DAYS", 90))
+    return int(setting("HEALTH_ROLLUP_DAYS"))
 
 
 def transition_days() -> int:
-    return int(setting("HEALTH_TRANSITION_DAYS", 365))
+    return int(setting("HEALTH_TRANSITION_DAYS"))
 
 
 def clamp_interval(seconds: int | None) -> int:
     """A team's chosen interval, kept within 1 minute .. 24 hours (tests may lower the floor)."""
-    low = int(setting("HEALTH_MIN_INTERVAL_SECONDS", MIN_INTERVAL_SECONDS))
+    low = int(setting("HEALTH_MIN_INTERVAL_SECONDS"))
     return max(low, min(int(seconds or 600), MAX_INTERVAL_SECONDS))
 
 
@@ -104,8 +103,8 @@ def policy_for(interval_seconds: int | None) -> Policy:
     """The state machine's policy for a connection checked every `interval_seconds`."""
     return _policy(
         clamp_interval(interval_seconds),
-        int(setting("HEALTH_FAILING_AFTER", 3)),
-        int(setting("HEALTH_RECOVER_AFTER", 2)),
-        setting("HEALTH_CONFIRM_DELAY_SECONDS", 5),
-        setting("HEALTH_BASE_BACKOFF_SECONDS", 30),
+        int(setting("HEALTH_FAILING_AFTER")),
+        int(setting("HEALTH_RECOVER_AFTER")),
+        setting("HEALTH_CONFIRM_DELAY_SECONDS"),
+        setting("HEALTH_BASE_BACKOFF_SECONDS"),
     )

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from connectors.engine import config
-from connectors.health.outcomes import Classification, Outcome, Status, redact
+from connectors.health.outcomes import Classification, Outcome, Status
 from connectors.health.schedule import next_check_at
 from connectors.health.states import Decision, HealthState, advance
 from connectors.models import Check, Connection, Transition
+from portal.logs import redact
 
 # The Connection columns a check may change; bulk_update writes exactly these.
 CHECK_FIELDS = [

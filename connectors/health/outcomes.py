@@ -7,7 +7,6 @@ A provider's classifier turns a `ProbeAnswer` (what the HTTP layer saw) into a
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -101,30 +100,3 @@ class Classification:
     rate_limit_limit: int | None = None
     workspace: WorkspaceIdentity | None = None
     detail: str = ""
-
-
-# Long runs of token-alphabet characters look like credentials; bearer values always are.
-_BEARER = re.compile(
-    r"(?i)\b(bearer)(\s+)\S+|\b(access_token|refresh_token|client_secret|token)(\s*[:=]\s*)\S+"
-)
-_LONG_TOKENISH = re.compile(r"[A-Za-z0-9+/_\-.=]{32,}")
-
-
-def _mask_labelled(match: re.Match[str]) -> str:
-    label = match.group(1) or match.group(3)
-    gap = match.group(2) if match.group(1) else match.group(4)
-    return f"{label}{gap}[redacted]"
-
-
-def redact(text: str, *, limit: int = DETAIL_LIMIT, secrets: tuple[str, ...] = ()) -> str:
-    """Make `text` safe to store or log: no credentials, one line, at most `limit` chars."""
-    cleaned = text
-    for secret in secrets:
-        if secret:
-            cleaned = cleaned.replace(secret, "[redacted]")
-    cleaned = _BEARER.sub(_mask_labelled, cleaned)
-    cleaned = _LONG_TOKENISH.sub("[redacted]", cleaned)
-    cleaned = " ".join(cleaned.split())
-    if len(cleaned) > limit:
-        cleaned = cleaned[: limit - 1] + "…"
-    return cleaned

@@ -19,8 +19,8 @@ from connectors.notify.models import (
 )
 from connectors.notify.outbox import delivery_enqueue
 from connectors.notify.signing import signing_secret_new
-from portal.counters import window_hit
 from portal.models import Team
+from portal.ratelimit import hit
 from portal.secrets import Secret
 from portal.services.audit import audit_log
 
@@ -125,9 +125,9 @@ def endpoint_send_test(*, endpoint: WebhookEndpoint, actor: Any) -> WebhookDeliv
 
     Raises TestSendLimited past the team's per-minute limit.
     """
-    wait = window_hit(f"notify-test:{endpoint.team_id}", TEST_SENDS_PER_MINUTE)
-    if wait is not None:
-        raise TestSendLimited(wait)
+    window = hit(f"notify-test:{endpoint.team_id}", window_seconds=60)
+    if window.count > TEST_SENDS_PER_MINUTE:
+        raise TestSendLimited(window.retry_after)
     now = timezone.now()
     with transaction.atomic():
         event = OutboxEvent.objects.create(

@@ -7,7 +7,6 @@ nothing; a sender that floods it gets 429.
 
 from __future__ import annotations
 
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +15,8 @@ from django.views.decorators.csrf import csrf_exempt
 from connectors.models import App
 from connectors.providers import absolute_url, provider_get
 from connectors.services.connections import connections_request_check
+from portal.clientaddr import client_ip
+from portal.ratelimit import hit
 
 # Notices per window per sender address, whatever app they name: counting per app would
 # let a sender that varies the app id try without limit.
@@ -33,15 +34,8 @@ def uninstall_hook_url(app: App) -> str:
 
 
 def _over_limit(request: HttpRequest) -> bool:
-    sender = request.META.get("REMOTE_ADDR", "")
-    key = f"hooks:uninstall:{sender}"
-    cache.add(key, 0, timeout=RATE_WINDOW_SECONDS)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr: start a new window
-        cache.set(key, 1, timeout=RATE_WINDOW_SECONDS)
-        count = 1
-    return count > RATE_LIMIT
+    name = f"hooks:uninstall:{client_ip(request)}"
+    return hit(name, window_seconds=RATE_WINDOW_SECONDS).count > RATE_LIMIT
 
 
 @csrf_exempt

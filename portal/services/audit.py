@@ -7,6 +7,7 @@ from typing import Any
 from django.db import models
 from django.http import HttpRequest
 
+from portal.clientaddr import client_ip
 from portal.models import AuditEvent, Team, User
 
 # Keys that look like they could carry a secret are masked before they reach the DB,
@@ -30,9 +31,7 @@ def _scrub(value: Any) -> Any:
 def _client_ip(request: HttpRequest | None) -> str | None:
     if request is None:
         return None
-    # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a trusted proxy
-    # rewrites REMOTE_ADDR, which is the deployment's job.
-    return request.META.get("REMOTE_ADDR") or None
+    return client_ip(request) or None
 
 
 def audit_log(

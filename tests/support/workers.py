@@ -129,7 +129,7 @@ def worker_env(*, live_server_url: str, redis_url: str, extra: Mapping[str, str]
     env = dict(os.environ)
     env.update(
         DJANGO_SETTINGS_MODULE="portal.settings",
-        DEBUG="false",
+        DEBUG="true",  # the sandbox the workers probe exists only in development
         DATABASE_URL=database_url_for_workers(),
         REDIS_URL=redis_url,
         CELERY_BROKER_URL=redis_url,

@@ -18,12 +18,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from connectors.health.outcomes import (
+    DETAIL_LIMIT,
     Classification,
     Outcome,
     ProbeAnswer,
     WorkspaceIdentity,
-    redact,
 )
+from portal.logs import redact
 
 DEAD_TOKEN_CODES = frozenset(
     {
@@ -125,7 +126,7 @@ def _detail(status: int | None, code: str, message: str, request_id: str) -> str
         parts.append(f"'{message}'")
     if request_id:
         parts.append(f"request_id={request_id}")
-    return redact(" ".join(parts))
+    return redact(" ".join(parts), limit=DETAIL_LIMIT)
 
 
 def classify_me(
@@ -171,7 +172,9 @@ def classify_me(
         return result(
             Outcome.TRANSIENT,
             f"{what}: {_CHECKS_CONTINUE}",
-            detail=redact(f"{kind} " + _detail(status, code, message, request_id)),
+            detail=redact(
+                f"{kind} " + _detail(status, code, message, request_id), limit=DETAIL_LIMIT
+            ),
         )
     if status is None:
         return result(Outcome.TRANSIENT, f"Intercom did not answer: {_CHECKS_CONTINUE}")
@@ -267,5 +270,8 @@ def _classify_ok(
         f"{expected_workspace}): the portal will not re-point it; disconnect this "
         "connection and connect the right workspace.",
         workspace=identity,
-        detail=redact(f"HTTP 200 id_code={identity.external_id} expected={expected_workspace}"),
+        detail=redact(
+            f"HTTP 200 id_code={identity.external_id} expected={expected_workspace}",
+            limit=DETAIL_LIMIT,
+        ),
     )

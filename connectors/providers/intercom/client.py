@@ -3,9 +3,10 @@ connectors.http; hosts and answers as docs/intercom-setup.md sets them out."""
 
 from __future__ import annotations
 
-from connectors.health.outcomes import ProbeAnswer, redact
+from connectors.health.outcomes import ProbeAnswer
 from connectors.http import AsyncHttp, HttpResult, Timeout, async_http_get, http_request
 from connectors.providers import INTERACTIVE_TIMEOUT, RefreshAnswer, Region, RevokeOutcome
+from portal.logs import redact
 from portal.secrets import Secret
 
 API_VERSION = "2.14"

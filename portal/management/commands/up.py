@@ -96,6 +96,7 @@ class Command(BaseCommand):
                 "--bind", f"{host}:{port}", "--workers", "2",
                 "--worker-class", "gthread", "--threads", "8",
                 "--graceful-timeout", "5", "--access-logfile", "-",
+                "--logger-class", "portal.logs.RedactingAccessLogger",
             ],
             "worker": [
                 python, "-m", "celery", "-A", "portal", "worker",

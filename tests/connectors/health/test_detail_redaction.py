@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.health.outcomes import redact
 from connectors.providers.intercom.classify import classify_me
+from portal.logs import redact
 from tests.connectors.health.support import NOW, WORKSPACE, answer, error_body
 
 TOKEN = "dG9rOjEyMzQ1Njc4LTkwYWItY2RlZi0xMjM0LTU2Nzg5MGFiY2RlZjoxOjA="
