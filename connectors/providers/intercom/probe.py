@@ -21,7 +21,6 @@ async def probe_me(
     client: AsyncHttp, region: Region, token: Secret, timeout: Timeout
 ) -> ProbeAnswer:
     """One `GET /me`, as a `ProbeAnswer` for `classify_me`."""
-    # The lean keep-alive GET: a sweep makes thousands of these (connectors.http.lean).
     result = await async_http_get(
         client, f"{region.api_base}/me", headers=HEADERS, bearer=token, timeout=timeout
     )
