@@ -14,6 +14,7 @@ import os
 import threading
 import tomllib
 import urllib.request
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -48,6 +49,9 @@ def proxy_for(scheme: str, host: str) -> str | None:
     return proxy
 
 
+_open_clients: weakref.WeakSet[AsyncHttp] = weakref.WeakSet()
+
+
 class AsyncHttp:
     """An async pooled client with a cap on concurrent requests per host."""
 
@@ -58,11 +62,14 @@ class AsyncHttp:
         self.per_host = per_host
         self.max_connections = max_connections
         self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def session(self) -> aiohttp.ClientSession:
         """The aiohttp session, made on first use: inside the event loop that uses it."""
         if self._session is None:
+            self._loop = asyncio.get_running_loop()
+            _open_clients.add(self)
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(
                     limit=self.max_connections, limit_per_host=self.per_host
@@ -75,6 +82,16 @@ class AsyncHttp:
     async def aclose(self) -> None:
         if self._session is not None:
             await self._session.close()
+
+    def close_at_exit(self) -> None:
+        """Close the session from outside its loop (a client kept for a process's life)."""
+        loop = self._loop
+        if self._session is None or self._session.closed or loop is None or loop.is_closed():
+            return
+        if loop.is_running():  # in another thread: the sync loop
+            asyncio.run_coroutine_threadsafe(self.aclose(), loop).result(timeout=5)
+        else:
+            loop.run_until_complete(self.aclose())
 
     async def __aenter__(self) -> AsyncHttp:
         return self
@@ -112,14 +129,6 @@ class _SyncLoop:
         return self.clients[purpose]
 
     def stop(self) -> None:
-        if not self.thread.is_alive():
-            return
-
-        async def close_all() -> None:
-            for client in self.clients.values():
-                await client.aclose()
-
-        asyncio.run_coroutine_threadsafe(close_all(), self.loop).result(timeout=5)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout=5)
 
@@ -143,9 +152,12 @@ def run_sync(purpose: str, make: Callable[[AsyncHttp], Awaitable[T]]) -> T:
 
 
 @atexit.register
-def _close_sync_loop() -> None:
-    # Sessions closed politely at exit, rather than warned about as garbage.
-    if _sync is not None:
+def _close_at_exit() -> None:
+    # Clients kept for a process's life (the sync loop's, each engine thread's) close
+    # their sockets cleanly at exit, rather than being warned about as garbage.
+    for client in list(_open_clients):
+        client.close_at_exit()
+    if _sync is not None and _sync.thread.is_alive():
         _sync.stop()
 
 
@@ -154,6 +166,7 @@ def _forget_sync_loop_after_fork() -> None:
     global _sync, _sync_lock
     _sync = None
     _sync_lock = threading.Lock()
+    _open_clients.clear()
 
 
 if hasattr(os, "register_at_fork"):
