@@ -61,6 +61,13 @@ async def _read_body(response: aiohttp.ClientResponse, limit: int) -> tuple[byte
     declared = response.content_length
     if declared is not None and declared > limit:
         return b"", True
+    headers = response.headers  # case-insensitive
+    if (
+        declared is not None
+        and "Content-Encoding" not in headers
+        and "Transfer-Encoding" not in headers
+    ):
+        return await response.read(), False  # exactly `declared` bytes: within the limit
     body = bytearray()
     async for chunk in response.content.iter_any():
         body += chunk
