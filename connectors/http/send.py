@@ -80,7 +80,6 @@ async def _send(client: AsyncHttp, call: Call) -> HttpResult:
     """One call through `client`; every failure comes back as an `HttpResult`."""
     started = time.monotonic()
     attempt = 0
-    response: aiohttp.ClientResponse | None = None
     status: int | None = None
     headers: Mapping[str, str] | None = None
     try:
@@ -119,7 +118,7 @@ async def _send(client: AsyncHttp, call: Call) -> HttpResult:
     except (aiohttp.ClientError, OSError, ValueError) as exc:
         # TimeoutError is an OSError: the deadline and aiohttp's socket timeouts land here.
         return build_result(
-            call, started=started, attempts=attempt, status=status, headers=headers,
+            call, started=started, attempts=max(attempt, 1), status=status, headers=headers,
             error=_error_kind(exc),
         )  # fmt: skip
     return build_result(
