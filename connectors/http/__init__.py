@@ -1,8 +1,9 @@
 """The one way the portal talks HTTP to the outside world.
 
 Every call has a timeout, a User-Agent, bounded body size and a redacted log line, and
-comes back as an `HttpResult` rather than an httpx exception, so callers classify
-answers with plain code. Retries happen only where a repeat cannot do harm.
+comes back as an `HttpResult` rather than a library's exception, so callers classify
+answers with plain code. Retries happen only where a repeat cannot do harm. One library
+(aiohttp) carries every call, sync and async.
 
     result = http_request("GET", url, bearer=token, timeout=Timeout(read=5), purpose="health")
     if result.error_kind == "timeout": ...
@@ -20,15 +21,11 @@ from connectors.http.calls import (
 )
 from connectors.http.clients import (
     AsyncHttp,
-    close_clients,
-    get_client,
     make_async_client,
     portal_version,
-    set_default_headers,
     user_agent,
 )
-from connectors.http.lean import async_http_get
-from connectors.http.send import async_http_request, http_request
+from connectors.http.send import async_http_get, async_http_request, http_request
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -39,12 +36,9 @@ __all__ = [
     "Timeout",
     "async_http_get",
     "async_http_request",
-    "close_clients",
-    "get_client",
     "http_request",
     "make_async_client",
     "portal_version",
     "safe_url",
-    "set_default_headers",
     "user_agent",
 ]

@@ -1,8 +1,10 @@
-"""A call prepared from the caller's values, and its outcome turned into an `HttpResult`."""
+"""A call prepared from the caller's values, and its outcome turned into an `HttpResult`.
+
+Plain values only: which library carries the call is `connectors.http.send`'s business.
+"""
 
 from __future__ import annotations
 
-import json as jsonlib
 import logging
 import time
 from collections.abc import Mapping
@@ -10,9 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx
-
-from connectors.http.clients import default_headers
+from portal.jsontext import json_loads
 from portal.logs import redact
 from portal.secrets import Secret
 
@@ -39,11 +39,6 @@ class Timeout:
             value = getattr(self, name)
             if not isinstance(value, int | float) or value <= 0:
                 raise ValueError(f"Timeout.{name} must be a positive number of seconds")
-
-    def for_httpx(self) -> httpx.Timeout:
-        return httpx.Timeout(
-            connect=self.connect, read=self.read, write=self.read, pool=self.connect
-        )
 
 
 DEFAULT_TIMEOUT = Timeout()
@@ -124,7 +119,7 @@ def prepare_call(
             out[key] = value
         return out
 
-    merged = {**default_headers(purpose), **plain(headers)}
+    merged = plain(headers)
     if bearer is not None:
         secrets.append(bearer.reveal())
         merged["Authorization"] = f"Bearer {bearer.reveal()}"
@@ -180,8 +175,8 @@ def _parse_json(body: bytes, content_type: str) -> tuple[Any, bool]:
     if not body.strip():
         return None, False
     try:
-        return jsonlib.loads(body), False
-    except ValueError:
+        return json_loads(body), False
+    except ValueError:  # nested too deeply included: a provider answering nonsense
         return None, claims_json
 
 
@@ -195,44 +190,29 @@ _ERROR_DETAILS: dict[ErrorKind, str] = {
 }
 
 
-def transport_error_kind(exc: httpx.HTTPError | ValueError) -> ErrorKind:
-    if isinstance(exc, httpx.TimeoutException):
-        return "timeout"
-    if isinstance(exc, httpx.ConnectError | httpx.NetworkError):
-        return "connect"
-    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL | ValueError):
-        return "invalid_url"
-    return "protocol"
-
-
-def is_retryable(exc: Exception) -> bool:
-    # The request never reached the server: repeating it cannot do anything twice.
-    return isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
-
-
 def build_result(
     call: Call,
     *,
     started: float,
     attempts: int,
-    response: httpx.Response | None = None,
+    status: int | None = None,
+    headers: Mapping[str, str] | None = None,
     body: bytes = b"",
     too_large: bool = False,
     error: ErrorKind | None = None,
 ) -> HttpResult:
     elapsed_ms = int((time.monotonic() - started) * 1000)
-    status = response.status_code if response is not None else None
-    headers = {k.lower(): v for k, v in response.headers.items()} if response is not None else {}
+    lowered = {k.lower(): v for k, v in (headers or {}).items()}
     parsed: Any = None
     if error is None and too_large:
         error = "too_large"
-    if error is None and response is not None:
-        parsed, invalid = _parse_json(body, headers.get("content-type", ""))
+    if error is None and status is not None:
+        parsed, invalid = _parse_json(body, lowered.get("content-type", ""))
         if invalid:
             error = "invalid_json"
     result = HttpResult(
         status=status,
-        headers=headers,
+        headers=lowered,
         json=parsed,
         text_excerpt=_excerpt(body, call.secrets),
         elapsed_ms=elapsed_ms,

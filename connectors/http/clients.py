@@ -1,34 +1,29 @@
-"""Pooled keep-alive clients: one sync client per purpose, async ones per batch."""
+"""Pooled keep-alive aiohttp sessions: one per async batch, and one per purpose for sync calls.
+
+Sync callers (views, Celery tasks) share one event loop that runs in a daemon thread of
+the process; their calls are coroutines handed to it, so sync and async calls take the
+same path through one library, and sync keep-alive sockets are pooled across threads.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import functools
 import os
 import threading
 import tomllib
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+import urllib.request
+import weakref
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
-import httpx
+import aiohttp
+import aiohttp.abc
 from django.conf import settings
 
-if TYPE_CHECKING:
-    from connectors.http.lean import LeanPool
-
-_default_headers: dict[str, dict[str, str]] = {}
-_clients: dict[str, httpx.Client] = {}
-_clients_lock = threading.Lock()
-POOL_LIMITS = httpx.Limits(max_connections=50, max_keepalive_connections=20, keepalive_expiry=30)
-
-
-def set_default_headers(purpose: str, headers: Mapping[str, str]) -> None:
-    """Headers every request of `purpose` carries (e.g. a provider's API version)."""
-    _default_headers[purpose] = dict(headers)
-
-
-def default_headers(purpose: str) -> dict[str, str]:
-    return dict(_default_headers.get(purpose, {}))
+T = TypeVar("T")
+SYNC_MAX_CONNECTIONS = 50  # per purpose, over all hosts and threads
 
 
 @functools.cache
@@ -44,85 +39,68 @@ def user_agent() -> str:
     return f"ConnectorPortal/{portal_version()} (+{settings.SITE_URL})"
 
 
-def _client_options() -> dict[str, Any]:
-    # No redirects: a token must never follow a redirect to another host.
-    return {"follow_redirects": False, "headers": {"User-Agent": user_agent()}}
+@functools.cache
+def proxy_for(scheme: str, host: str) -> str | None:
+    """The proxy the environment names for `scheme` (`HTTPS_PROXY`...), unless `NO_PROXY`
+    exempts `host`. Read once per process, not per request as aiohttp's `trust_env` does
+    (in a thread, with a netrc look-up: most of a probe's CPU)."""
+    proxy = urllib.request.getproxies().get(scheme)
+    if proxy is None or urllib.request.proxy_bypass(host):
+        return None
+    return proxy
 
 
-def get_client(purpose: str = "default") -> httpx.Client:
-    """The pooled keep-alive client for `purpose`, shared by all threads."""
-    with _clients_lock:
-        client = _clients.get(purpose)
-        if client is None or client.is_closed:
-            client = httpx.Client(limits=POOL_LIMITS, **_client_options())
-            _clients[purpose] = client
-        return client
-
-
-def close_clients() -> None:
-    with _clients_lock:
-        for client in _clients.values():
-            client.close()
-        _clients.clear()
-
-
-def _forget_clients_after_fork() -> None:
-    # A forked worker must not share its parent's sockets; it opens its own.
-    _clients.clear()
-    global _clients_lock
-    _clients_lock = threading.Lock()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_clients_after_fork)
+_open_clients: weakref.WeakSet[AsyncHttp] = weakref.WeakSet()
 
 
 class AsyncHttp:
     """An async pooled client with a cap on concurrent requests per host."""
 
-    def __init__(self, *, max_connections: int, per_host: int, purpose: str) -> None:
+    def __init__(
+        self,
+        *,
+        max_connections: int,
+        per_host: int,
+        purpose: str,
+        resolver: aiohttp.abc.AbstractResolver | None = None,
+    ) -> None:
         if max_connections < 1 or per_host < 1:
             raise ValueError("max_connections and per_host must be at least 1")
         self.purpose = purpose
+        self.resolver = resolver
         self.per_host = per_host
         self.max_connections = max_connections
-        self._host_slots: dict[str, asyncio.Semaphore] = {}
-        # Both made on first use: an httpx client builds a TLS context (tens of ms of
-        # CPU), which a batch whose probes all take the lean path never needs.
-        self._client: httpx.AsyncClient | None = None
-        self._lean: LeanPool | None = None
+        self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     @property
-    def client(self) -> httpx.AsyncClient:
-        if self._client is None:
-            self._client = httpx.AsyncClient(
-                limits=httpx.Limits(
-                    max_connections=self.max_connections,
-                    max_keepalive_connections=min(self.max_connections, self.per_host * 4),
+    def session(self) -> aiohttp.ClientSession:
+        """The aiohttp session, made on first use: inside the event loop that uses it."""
+        if self._session is None:
+            self._loop = asyncio.get_running_loop()
+            _open_clients.add(self)
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(
+                    limit=self.max_connections, limit_per_host=self.per_host, resolver=self.resolver
                 ),
-                **_client_options(),
+                headers={"User-Agent": user_agent()},
+                cookie_jar=aiohttp.DummyCookieJar(),  # no call carries another's cookies
             )
-        return self._client
-
-    @property
-    def lean(self) -> LeanPool:
-        """The lean keep-alive pool (see `connectors.http.lean`), made on first use."""
-        if self._lean is None:
-            from connectors.http.lean import LeanPool  # lean imports this module
-
-            self._lean = LeanPool(max_connections=self.max_connections)
-        return self._lean
-
-    def slots_for(self, host: str) -> asyncio.Semaphore:
-        if host not in self._host_slots:
-            self._host_slots[host] = asyncio.Semaphore(self.per_host)
-        return self._host_slots[host]
+        return self._session
 
     async def aclose(self) -> None:
-        if self._lean is not None:
-            await self._lean.aclose()
-        if self._client is not None:
-            await self._client.aclose()
+        if self._session is not None:
+            await self._session.close()
+
+    def close_at_exit(self) -> None:
+        """Close the session from outside its loop (a client kept for a process's life)."""
+        loop = self._loop
+        if self._session is None or self._session.closed or loop is None or loop.is_closed():
+            return
+        if loop.is_running():  # in another thread: the sync loop
+            asyncio.run_coroutine_threadsafe(self.aclose(), loop).result(timeout=5)
+        else:
+            loop.run_until_complete(self.aclose())
 
     async def __aenter__(self) -> AsyncHttp:
         return self
@@ -136,3 +114,69 @@ def make_async_client(
 ) -> AsyncHttp:
     """A client for one batch of concurrent requests; use it as `async with`."""
     return AsyncHttp(max_connections=max_connections, per_host=per_host, purpose=purpose)
+
+
+class _SyncLoop:
+    """The event loop, in a daemon thread, that carries this process's sync calls."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.clients: dict[str, AsyncHttp] = {}
+        self.thread = threading.Thread(
+            target=self.loop.run_forever, name="connectors-http", daemon=True
+        )
+        self.thread.start()
+
+    def client(self, purpose: str) -> AsyncHttp:
+        # Only ever called on the loop's own thread, so no lock is needed.
+        if purpose not in self.clients:
+            self.clients[purpose] = AsyncHttp(
+                max_connections=SYNC_MAX_CONNECTIONS,
+                per_host=SYNC_MAX_CONNECTIONS,
+                purpose=purpose,
+            )
+        return self.clients[purpose]
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=5)
+
+
+_sync: _SyncLoop | None = None
+_sync_lock = threading.Lock()
+
+
+def run_sync(purpose: str, make: Callable[[AsyncHttp], Awaitable[T]]) -> T:
+    """Run `make(client)`, a coroutine on `purpose`'s pooled client, from sync code."""
+    global _sync
+    with _sync_lock:
+        if _sync is None:
+            _sync = _SyncLoop()
+        sync = _sync
+
+    async def call() -> T:
+        return await make(sync.client(purpose))
+
+    return asyncio.run_coroutine_threadsafe(call(), sync.loop).result()
+
+
+@atexit.register
+def _close_at_exit() -> None:
+    # Clients kept for a process's life (the sync loop's, each engine thread's) close
+    # their sockets cleanly at exit, rather than being warned about as garbage.
+    for client in list(_open_clients):
+        client.close_at_exit()
+    if _sync is not None and _sync.thread.is_alive():
+        _sync.stop()
+
+
+def _forget_sync_loop_after_fork() -> None:
+    # A forked worker has none of its parent's threads, and must not share its sockets.
+    global _sync, _sync_lock
+    _sync = None
+    _sync_lock = threading.Lock()
+    _open_clients.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_sync_loop_after_fork)

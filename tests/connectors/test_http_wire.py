@@ -1,4 +1,5 @@
-"""The lean keep-alive GET (connectors.http.lean) against a real HTTP/1.1 server."""
+"""connectors.http on the wire, against a real HTTP/1.1 server on 127.0.0.1: keep-alive
+reuse, chunked and gzipped answers, size caps, header injection, proxies."""
 
 from __future__ import annotations
 
@@ -15,11 +16,11 @@ from typing import Any
 
 import pytest
 
-from connectors.http import HttpResult, Timeout, async_http_get, make_async_client
-from connectors.http.lean import lean_supported
+from connectors.http import HttpResult, Timeout, async_http_get, http_request, make_async_client
+from connectors.http.clients import proxy_for
 from portal.secrets import Secret
 
-TOKEN = "tok_live_lean_0123456789SECRET"
+TOKEN = "tok_live_wire_0123456789SECRET"
 FAST = Timeout(connect=1, read=2, total=5)
 
 
@@ -27,9 +28,8 @@ class Server(ThreadingHTTPServer):
     daemon_threads = True
     connections = 0
     hits = 0
-    in_flight = 0
-    most_in_flight = 0
     lock = threading.Lock()
+    paths: list[str]
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass  # clients that hang up early (timeouts, size caps) are the point of some tests
@@ -59,16 +59,9 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         with self.server.lock:
             self.server.hits += 1
+            self.server.paths.append(self.path)
         if self.path == "/json":
             self._send(200, b'{"ok": true}')
-        elif self.path == "/held":  # counts how many are served at once
-            with self.server.lock:
-                self.server.in_flight += 1
-                self.server.most_in_flight = max(self.server.most_in_flight, self.server.in_flight)
-            time.sleep(0.2)
-            with self.server.lock:
-                self.server.in_flight -= 1
-            self._send(200, b'{"held": true}')
         elif self.path == "/chunked":
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
@@ -79,6 +72,8 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(b"0\r\n\r\n")
         elif self.path == "/gzip":
             self._send(200, gzip.compress(b'{"zipped": true}'), Content_Encoding="gzip")
+        elif self.path == "/gzip-bomb":  # 8 MiB of zeros in about 8 KiB on the wire
+            self._send(200, gzip.compress(b"0" * (8 * 1024 * 1024)), Content_Encoding="gzip")
         elif self.path == "/slow":
             time.sleep(1.0)
             self._send(200, b"{}")
@@ -99,6 +94,8 @@ class Handler(BaseHTTPRequestHandler):
         elif self.path == "/closes":  # HTTP/1.1 with no "Connection: close", then hangs up
             self._send(200, b'{"ok": true}')
             self.close_connection = True
+        elif self.path.startswith("http://"):  # a proxy's request line names the whole URL
+            self._send(200, json.dumps({"proxied": self.path}).encode())
         else:
             self._send(404, b"{}")
 
@@ -106,6 +103,7 @@ class Handler(BaseHTTPRequestHandler):
 @pytest.fixture
 def server() -> Iterator[Server]:
     httpd = Server(("127.0.0.1", 0), Handler)
+    httpd.paths = []
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield httpd
@@ -140,18 +138,35 @@ def test_sequential_probes_reuse_one_keep_alive_connection(base: str, server: Se
     assert server.connections == 1
 
 
-def test_the_per_host_cap_holds(base: str, server: Server) -> None:
-    started = time.monotonic()
-    results = _get_all([f"{base}/held"] * 6, per_host=2)
-    assert [r.status for r in results] == [200] * 6
-    assert server.most_in_flight == 2
-    assert time.monotonic() - started >= 0.55  # three rounds of two
+def test_sync_calls_from_several_threads_share_keep_alive_connections(
+    base: str, server: Server
+) -> None:
+    results: list[HttpResult] = []
+
+    def caller() -> None:
+        for _ in range(5):
+            results.append(http_request("GET", f"{base}/json", purpose="wire", timeout=FAST))
+
+    threads = [threading.Thread(target=caller) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [r.json for r in results] == [{"ok": True}] * 15
+    assert server.connections <= 3  # at most one socket per thread's call in flight
 
 
 def test_chunked_and_gzipped_answers_are_decoded(base: str) -> None:
     chunked, zipped = _get_all([f"{base}/chunked", f"{base}/gzip"])
     assert chunked.json == {"chunked": True}
     assert zipped.json == {"zipped": True}
+
+
+def test_the_size_cap_counts_decoded_bytes_so_a_gzip_bomb_is_cut_off(base: str) -> None:
+    (bomb,) = _get_all([f"{base}/gzip-bomb"], max_body_bytes=64 * 1024)
+    assert bomb.error_kind == "too_large"
+    assert bomb.status == 200
+    assert bomb.json is None
 
 
 def test_failures_come_back_as_results_not_exceptions(base: str) -> None:
@@ -165,6 +180,7 @@ def test_failures_come_back_as_results_not_exceptions(base: str) -> None:
     (refused_result,) = _get_all([refused])
     assert (refused_result.error_kind, refused_result.attempts) == ("connect", 2)
     assert declared.error_kind == "too_large"
+    assert declared.text_excerpt == ""  # declared too large: not read at all
     assert unsized.error_kind == "too_large"
     assert bad.error_kind == "invalid_json"
     assert slow.ok  # one second is inside FAST's read timeout ...
@@ -192,7 +208,8 @@ def test_a_token_reaches_neither_the_result_nor_the_log(
 
 def test_a_header_with_a_line_break_is_never_sent(base: str, server: Server) -> None:
     (result,) = _get_all([f"{base}/json"], bearer=Secret("abc\r\nX-Smuggled: 1"))
-    assert result.error_kind == "invalid_url"
+    assert result.error_kind is not None
+    assert result.status is None
     assert server.hits == 0
 
 
@@ -212,17 +229,23 @@ def test_a_keep_alive_socket_the_server_closed_is_replaced_quietly(
     assert server.connections == 2
 
 
-def test_a_proxy_in_the_environment_sends_probes_through_httpx(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+@pytest.fixture
+def no_proxy_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
         monkeypatch.delenv(name, raising=False)
         monkeypatch.delenv(name.lower(), raising=False)
-    lean_supported.cache_clear()
-    try:
-        assert lean_supported("https", "api.intercom.io")
-        monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
-        lean_supported.cache_clear()
-        assert not lean_supported("https", "api.intercom.io")
-    finally:
-        lean_supported.cache_clear()
+    proxy_for.cache_clear()
+    yield monkeypatch
+    proxy_for.cache_clear()
+
+
+def test_a_proxy_in_the_environment_carries_the_calls(
+    base: str, server: Server, no_proxy_env: pytest.MonkeyPatch
+) -> None:
+    no_proxy_env.setenv("HTTP_PROXY", base)
+    (through,) = _get_all(["http://api.example.invalid/me"])
+    assert through.json == {"proxied": "http://api.example.invalid/me"}
+    no_proxy_env.setenv("NO_PROXY", "api.example.invalid")
+    proxy_for.cache_clear()
+    assert proxy_for("http", "api.example.invalid") is None
+    assert proxy_for("http", "other.example.invalid") == base
