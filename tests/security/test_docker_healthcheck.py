@@ -51,6 +51,8 @@ def production_env(var_dir: Path) -> dict[str, str]:
         PORTAL_VAR_DIR=str(var_dir),
         STATIC_MANIFEST="false",
         EMAIL_URL="memorymail://",
+        # Production refuses to start without a shared cache; /healthz itself never uses it.
+        REDIS_URL=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
         # The image's PATH: its own Python first.
         PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     )
