@@ -201,7 +201,7 @@ def test_timeout_mode_outlasts_a_short_client_timeout(
     sandbox: Sandbox, sandbox_app: SandboxApp
 ) -> None:
     token = sandbox.connect(sandbox_app)["token"]
-    sandbox.control("workspaces/acme0us1", {"mode": "timeout", "timeout_seconds": 2})
+    sandbox.control("workspaces/acme0us1", {"mode": "silent", "timeout_seconds": 2})
     with pytest.raises(httpx.TimeoutException):
         sandbox.http.get(
             f"{sandbox.base}/me", headers={"Authorization": f"Bearer {token}"}, timeout=0.5
