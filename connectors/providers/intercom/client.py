@@ -140,3 +140,15 @@ def exchange_error_code(body: object) -> str:
     if not code and isinstance(body, dict) and isinstance(body.get("error"), str):
         code = str(body["error"])[:60]
     return code
+
+
+def exchange_error_message(body: object) -> str:
+    """The human message of a refused exchange: `error.list`'s, or OAuth2's description."""
+    if not isinstance(body, dict):
+        return ""
+    errors = body.get("errors")
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        message = errors[0].get("message")
+        return message[:200] if isinstance(message, str) else ""
+    description = body.get("error_description")
+    return description[:200] if isinstance(description, str) else ""
