@@ -159,6 +159,18 @@ class Provider:
     def revoke(self, *, region: Region, token: Secret) -> RevokeOutcome:
         return RevokeOutcome(ok=False, detail=f"{self.name} offers no revoke call.")
 
+    # Whether disconnecting a connection made with a pasted access token revokes that
+    # token at the provider. False where the revoke call would remove the team's own app
+    # from its workspace: the token is then only forgotten here.
+    revokes_pasted_tokens: bool = True
+
+    def pasted_token_forgotten_message(self) -> str:
+        """What disconnecting a pasted-token connection did when it revoked nothing."""
+        return (
+            f"The token was forgotten here but not revoked at {self.name}: to stop it "
+            f"working, regenerate it in {self.name}'s {self.console_name}."
+        )
+
     # --- uninstall notices ---
     @property
     def takes_uninstall_notices(self) -> bool:

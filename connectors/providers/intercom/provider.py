@@ -98,6 +98,17 @@ class IntercomProvider(Provider):
     def revoke(self, *, region: Region, token: Secret) -> RevokeOutcome:
         return client.token_revoke(region=region, token=token)
 
+    # POST /auth/uninstall uninstalls the app from the workspace: for an internal
+    # integration that is the team's own app, and its token would die everywhere it is used.
+    revokes_pasted_tokens = False
+
+    def pasted_token_forgotten_message(self) -> str:
+        return (
+            "The access token was forgotten here, not revoked: revoking it would uninstall "
+            "your internal integration from its workspace. To stop the token working, "
+            "regenerate it on the app's Authentication page in Intercom's Developer Hub."
+        )
+
     def uninstall_workspace(self, body: bytes) -> str | None:
         """The workspace `app_id` of Intercom's uninstall notice `{"app_id": "<id_code>"}`."""
         try:

@@ -19,4 +19,7 @@ Control API (JSON, CSRF-exempt):
 - POST /_control/reset: every control back to normal, counters to zero.
 - POST /_control/apps {"name", "redirect_uris": [...], "expiring_tokens", ...}
   -> 201 {"client_id", "client_secret", ...}
+- GET  /_control/apps/<client_id> -> {"installed_in": [<id_code>, ...]}
+- POST /_control/apps/<client_id>/access-token {"workspace": "<id_code>"}
+  -> {"access_token"}: an internal integration's token (the hub's Authentication page)
 """

@@ -186,6 +186,26 @@ def _tokens_issue(*, app: SandboxApp, workspace: SandboxWorkspace) -> IssuedToke
     )
 
 
+def sandbox_access_token_issue(*, app: SandboxApp, workspace: SandboxWorkspace) -> str:
+    """An internal integration's access token for its own workspace, as the Developer Hub's
+    Authentication page shows it: no OAuth, never expires, no refresh token."""
+    access = credentials.new_access_token()
+    SandboxToken.objects.create(
+        kind=TokenKind.ACCESS,
+        token_hash=credentials.digest(access),
+        prefix=credentials.prefix_of(access),
+        app=app,
+        workspace=workspace,
+    )
+    return access
+
+
+def sandbox_app_installed_in(*, app: SandboxApp) -> list[str]:
+    """The workspaces the app is installed in: those where it holds a live access token."""
+    rows = SandboxToken.objects.filter(app=app, kind=TokenKind.ACCESS, revoked_at__isnull=True)
+    return sorted(set(rows.values_list("workspace__id_code", flat=True)))
+
+
 def sandbox_code_exchange(*, app: SandboxApp, code: str) -> IssuedTokens:
     """Trade a code for tokens, exactly once, within its lifetime."""
     now = timezone.now()

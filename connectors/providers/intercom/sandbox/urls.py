@@ -21,6 +21,11 @@ urlpatterns = [
         views_hub.app_rotate_secret,
         name="sandbox_intercom_app_rotate_secret",
     ),
+    path(
+        "apps/<str:client_id>/access-token",
+        views_hub.app_access_token,
+        name="sandbox_intercom_app_access_token",
+    ),
     path("apps/<str:client_id>/delete", views_hub.app_delete, name="sandbox_intercom_app_delete"),
     path(
         "workspaces/<str:id_code>/control",
@@ -33,6 +38,16 @@ urlpatterns = [
     path("reset", views_hub.reset, name="sandbox_intercom_reset"),
     # The JSON control API.
     path("_control/apps", views_control.app_create, name="sandbox_intercom_control_apps"),
+    path(
+        "_control/apps/<str:client_id>",
+        views_control.app_state,
+        name="sandbox_intercom_control_app",
+    ),
+    path(
+        "_control/apps/<str:client_id>/access-token",
+        views_control.app_access_token,
+        name="sandbox_intercom_control_app_access_token",
+    ),
     path(
         "_control/workspaces", views_control.workspaces, name="sandbox_intercom_control_workspaces"
     ),

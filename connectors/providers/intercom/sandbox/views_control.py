@@ -21,6 +21,7 @@ from connectors.providers.intercom.sandbox.controls import (
 from connectors.providers.intercom.sandbox.forms import AppCreateForm
 from connectors.providers.intercom.sandbox.http import no_store, sandbox_only
 from connectors.providers.intercom.sandbox.models import (
+    SandboxApp,
     SandboxToken,
     SandboxWorkspace,
     TokenKind,
@@ -146,3 +147,44 @@ def app_create(request: HttpRequest) -> HttpResponse:
         "token_lifetime_seconds": created.app.token_lifetime_seconds,
     }
     return no_store(JsonResponse(body, status=201))
+
+
+def _app_or_problem(client_id: str) -> SandboxApp | JsonResponse:
+    app = SandboxApp.objects.filter(client_id=client_id).first()
+    return app or _problem(404, f"No sandbox app has the client ID {client_id[:64]!r}.")
+
+
+@csrf_exempt
+@sandbox_only
+@require_GET
+def app_state(request: HttpRequest, client_id: str) -> HttpResponse:
+    """The app and the workspaces it is installed in."""
+    app = _app_or_problem(client_id)
+    if isinstance(app, JsonResponse):
+        return app
+    body = {
+        "client_id": app.client_id,
+        "name": app.name,
+        "installed_in": services.sandbox_app_installed_in(app=app),
+    }
+    return JsonResponse(body)
+
+
+@csrf_exempt
+@sandbox_only
+@require_POST
+def app_access_token(request: HttpRequest, client_id: str) -> HttpResponse:
+    """POST {"workspace": "<id_code>"}: an internal integration's access token (shown once)."""
+    app = _app_or_problem(client_id)
+    if isinstance(app, JsonResponse):
+        return app
+    try:
+        data = _json_body(request)
+    except _BadBody as error:
+        return _problem(400, str(error))
+    services.workspaces_ensure()
+    workspace = SandboxWorkspace.objects.filter(id_code=str(data.get("workspace", ""))).first()
+    if workspace is None:
+        return _problem(400, 'Name a demo workspace: {"workspace": "acme0us1"}.')
+    token = services.sandbox_access_token_issue(app=app, workspace=workspace)
+    return no_store(JsonResponse({"access_token": token, "workspace": workspace.id_code}))
