@@ -10,6 +10,7 @@ provider's folder names a provider: generic code asks this registry.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from types import ModuleType
@@ -179,6 +180,13 @@ class Provider:
     def uninstall_workspace(self, body: bytes) -> str | None:
         """The workspace an uninstall notice names, from its raw body (None: not one)."""
         return None
+
+    def uninstall_notice_verified(
+        self, body: bytes, headers: Mapping[str, str], client_secret: Secret | None
+    ) -> bool:
+        """Whether the notice carries the provider's valid signature, made with the app's
+        client secret. False (the default): the notice is only a hint."""
+        return False
 
     # --- wording ---
     def token_refused_message(self, code: str) -> str:

@@ -1,11 +1,14 @@
 """Providers' notifications to the portal, e.g. "the app was uninstalled from a workspace".
 
-A notice is a hint, never proof: it only schedules an immediate health check. Every
+A notice is a hint, never proof: it only schedules an immediate health check. One whose
+signature the provider verifies with the app's client secret is logged as verified. Every
 answer is the same quick 200 (unknown app or workspace alike), so the hook reveals
 nothing; a sender that floods it gets 429.
 """
 
 from __future__ import annotations
+
+import logging
 
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -13,9 +16,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from connectors.health.outcomes import redact
 from connectors.models import App
 from connectors.providers import absolute_url, provider_get
 from connectors.services.connections import connections_request_check
+
+logger = logging.getLogger("connectors.hooks")
 
 RATE_LIMIT = 30  # notices per window, per app and sender address
 RATE_WINDOW_SECONDS = 60
@@ -57,5 +63,11 @@ def uninstall(request: HttpRequest, provider_key: str, app_public_id: str) -> Ht
         workspace = spec.uninstall_workspace(body)
         app = App.objects.filter(provider=spec.key, public_id=app_public_id).first()
         if workspace and app is not None:
-            connections_request_check(app=app, external_id=workspace, now=timezone.now())
+            verified = spec.uninstall_notice_verified(body, request.headers, app.client_secret)
+            count = connections_request_check(app=app, external_id=workspace, now=timezone.now())
+            logger.info(
+                "uninstall notice for app %s, workspace %s: %s; %d connection(s) to check now",
+                app.public_id, redact(workspace, limit=100),
+                "verified" if verified else "unverified (a hint only)", count,
+            )  # fmt: skip
     return JsonResponse({"ok": True})

@@ -19,7 +19,10 @@ Control API (JSON, CSRF-exempt):
 - POST /_control/reset: every control back to normal, counters to zero.
 - POST /_control/apps {"name", "redirect_uris": [...], "expiring_tokens", ...}
   -> 201 {"client_id", "client_secret", ...}
-- GET  /_control/apps/<client_id> -> {"installed_in": [<id_code>, ...]}
+- GET  /_control/apps/<client_id> -> {"installed_in": [<id_code>, ...], "uninstall_url"};
+  POST {"uninstall_url": "..."} sets where uninstall notices go
+- POST /_control/workspaces/<id_code>/uninstall {"client_id"}: the workspace uninstalls
+  the app (its tokens die) and a signed notice (X-Hub-Signature) goes to its uninstall URL
 - POST /_control/apps/<client_id>/access-token {"workspace": "<id_code>"}
   -> {"access_token"}: an internal integration's token (the hub's Authentication page)
 """

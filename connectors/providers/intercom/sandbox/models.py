@@ -1,12 +1,15 @@
 """The sandbox's own state: demo workspaces, sandbox apps, codes and tokens.
 
 Every secret (client secret, code, access and refresh token) is stored only as a
-sha256 digest; a short public prefix or hint is kept so people can tell them apart.
+sha256 digest; a short public prefix or hint is kept so people can tell them apart. The
+one exception is the client secret's encrypted copy, which signs uninstall notices.
 """
 
 from __future__ import annotations
 
 from django.db import models
+
+from portal.secrets import EncryptedSecretField
 
 
 class Mode(models.TextChoices):
@@ -75,8 +78,13 @@ class SandboxApp(models.Model):
     client_secret_hash = models.CharField(max_length=64)
     secret_hint = models.CharField(max_length=8)
     redirect_uris = models.JSONField(default=list)
+    # Not Intercom: expiring tokens (with refresh tokens) exist only in this sandbox mode.
     expiring_tokens = models.BooleanField(default=False)
     token_lifetime_seconds = models.PositiveIntegerField(default=3600)
+    # Where Intercom POSTs {"app_id": "<id_code>"} when a workspace uninstalls the app.
+    uninstall_url = models.URLField(max_length=500, blank=True)
+    # The client secret, encrypted: Intercom signs its notices with it, so must the sandbox.
+    signing_secret = EncryptedSecretField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

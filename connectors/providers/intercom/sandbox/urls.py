@@ -56,6 +56,11 @@ urlpatterns = [
         views_control.workspace,
         name="sandbox_intercom_control_workspace",
     ),
+    path(
+        "_control/workspaces/<str:id_code>/uninstall",
+        views_control.workspace_uninstall,
+        name="sandbox_intercom_control_workspace_uninstall",
+    ),
     path("_control/tokens", views_control.tokens, name="sandbox_intercom_control_tokens"),
     path("_control/tokens/<str:ref>", views_control.token, name="sandbox_intercom_control_token"),
     path("_control/reset", views_control.reset, name="sandbox_intercom_control_reset"),

@@ -87,6 +87,7 @@ def app_create(request: HttpRequest) -> HttpResponse:
         redirect_uris=form.cleaned_data["redirect_uris"],
         expiring_tokens=form.cleaned_data["expiring_tokens"],
         token_lifetime_seconds=form.cleaned_data["token_lifetime_seconds"],
+        uninstall_url=form.cleaned_data["uninstall_url"],
     )
     return _show_credentials(request, created.app, created.client_secret, fresh=True)
 
@@ -99,6 +100,7 @@ def app_edit(request: HttpRequest, client_id: str) -> HttpResponse:
         "redirect_uris": app.redirect_uris,
         "expiring_tokens": app.expiring_tokens,
         "token_lifetime_seconds": app.token_lifetime_seconds,
+        "uninstall_url": app.uninstall_url,
     }
     form = AppSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
