@@ -6,11 +6,14 @@ from __future__ import annotations
 from connectors.health.outcomes import ProbeAnswer, redact
 from connectors.http import AsyncHttp, HttpResult, Timeout, async_http_get, http_request
 from connectors.providers import INTERACTIVE_TIMEOUT, RefreshAnswer, Region, RevokeOutcome
+from connectors.providers.intercom.versions import api_version
 from portal.secrets import Secret
 
-API_VERSION = "2.14"
 PURPOSE = "intercom"
-HEADERS = {"Accept": "application/json", "Intercom-Version": API_VERSION}
+
+
+def _headers() -> dict[str, str]:
+    return {"Accept": "application/json", "Intercom-Version": api_version()}
 
 
 def code_exchange(
@@ -44,7 +47,7 @@ async def me_probe(
 ) -> ProbeAnswer:
     """One `GET /me` on the region's API host, as a `ProbeAnswer` for `classify_me`."""
     result = await async_http_get(
-        client, f"{region.api_base}/me", headers=HEADERS, bearer=token, timeout=timeout
+        client, f"{region.api_base}/me", headers=_headers(), bearer=token, timeout=timeout
     )
     return ProbeAnswer(
         status=result.status,
@@ -101,7 +104,7 @@ def token_revoke(*, region: Region, token: Secret) -> RevokeOutcome:
     result = http_request(
         "POST",
         f"{region.api_base}/auth/uninstall",
-        headers=HEADERS,
+        headers=_headers(),
         bearer=token,
         timeout=INTERACTIVE_TIMEOUT,
         retry_safe=True,  # revoking twice is harmless
