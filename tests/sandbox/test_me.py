@@ -55,6 +55,7 @@ def test_me_answers_the_admin_with_app_shape(sandbox: Sandbox, sandbox_app: Sand
         "region": "EU",
         "timezone": "Europe/Dublin",
         "created_at": body["app"]["created_at"],
+        "secure": False,  # as in Intercom-OpenAPI's example of GET /me
         "identity_verification": False,
     }
     assert isinstance(body["app"]["created_at"], int)

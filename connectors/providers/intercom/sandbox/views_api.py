@@ -48,6 +48,8 @@ def _client_credentials(request: HttpRequest) -> tuple[str, str]:
 
 
 def _tokens_answer(issued: services.IssuedTokens) -> JsonResponse:
+    """Intercom's token answer; `refresh_token` and `expires_in` only for an app in the
+    "Not Intercom: expiring tokens" mode (Intercom's tokens never expire)."""
     body: dict[str, str | int] = {
         "token_type": "Bearer",
         "token": issued.access_token,
@@ -138,6 +140,8 @@ def _admin_with_app(token: SandboxToken) -> dict[str, object]:
             "region": workspace.region,
             "timezone": workspace.timezone,
             "created_at": workspace.created_at_unix,
+            # In Intercom-OpenAPI's example of GET /me (false there), not in its schema.
+            "secure": False,
             "identity_verification": workspace.identity_verification,
         },
     }
