@@ -335,6 +335,18 @@ def ops_throughput(*, since: datetime) -> Throughput:
     return result
 
 
+def ops_configuration_problems(*, limit: int = 10) -> list[dict[str, Any]]:
+    """What the portal's own set-up gets wrong: active connections whose last check the
+    provider refused as misconfigured (e.g. an API version it does not publish), by reason."""
+    rows = (
+        Connection.objects.filter(last_outcome=Outcome.MISCONFIGURED.value, status__in=ACTIVE)
+        .values("provider", "last_error")
+        .annotate(connections=Count("id"))
+        .order_by("-connections", "provider", "last_error")
+    )
+    return [dict(row) for row in rows[:limit]]
+
+
 def ops_outcomes(*, since: datetime) -> dict[str, int]:
     """Checks by outcome since `since`, from the fleet rollups."""
     sums = FleetRollup.objects.filter(bucket__gte=since).aggregate(

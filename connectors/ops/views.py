@@ -138,6 +138,7 @@ def _dashboard_figures(now: Any) -> dict[str, Any]:
         "team_rows": team_rows,
         "team_rows_html": tables.team_rows(team_rows, links=links),
         "lag": selectors.ops_check_lag(now=now, active=totals.active),
+        "configuration_problems": selectors.ops_configuration_problems(),
         "latency_hour": hour,
         "latency_day": day,
         **_charts(now),

@@ -10,6 +10,7 @@ provider's folder names a provider: generic code asks this registry.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from types import ModuleType
@@ -159,6 +160,18 @@ class Provider:
     def revoke(self, *, region: Region, token: Secret) -> RevokeOutcome:
         return RevokeOutcome(ok=False, detail=f"{self.name} offers no revoke call.")
 
+    # Whether disconnecting a connection made with a pasted access token revokes that
+    # token at the provider. False where the revoke call would remove the team's own app
+    # from its workspace: the token is then only forgotten here.
+    revokes_pasted_tokens: bool = True
+
+    def pasted_token_forgotten_message(self) -> str:
+        """What disconnecting a pasted-token connection did when it revoked nothing."""
+        return (
+            f"The token was forgotten here but not revoked at {self.name}: to stop it "
+            f"working, regenerate it in {self.name}'s {self.console_name}."
+        )
+
     # --- uninstall notices ---
     @property
     def takes_uninstall_notices(self) -> bool:
@@ -167,6 +180,13 @@ class Provider:
     def uninstall_workspace(self, body: bytes) -> str | None:
         """The workspace an uninstall notice names, from its raw body (None: not one)."""
         return None
+
+    def uninstall_notice_verified(
+        self, body: bytes, headers: Mapping[str, str], client_secret: Secret | None
+    ) -> bool:
+        """Whether the notice carries the provider's valid signature, made with the app's
+        client secret. False (the default): the notice is only a hint."""
+        return False
 
     # --- wording ---
     def token_refused_message(self, code: str) -> str:

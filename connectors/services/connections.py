@@ -17,9 +17,9 @@ from connectors.engine.decide import decision_apply, state_of
 from connectors.engine.writes import results_write
 from connectors.health.outcomes import Classification, Outcome, Status, WorkspaceIdentity
 from connectors.health.states import Decision, disconnect, reset_after_reconnect
-from connectors.models import App, Connection, Transition
+from connectors.models import App, AppKind, Connection, Transition
 from connectors.notify.outbox import notify_event, notify_transition
-from connectors.providers import Provider, RevokeOutcome, provider_get
+from connectors.providers import Provider, RevokeOutcome, provider_find
 from portal.models import Team
 from portal.secrets import Secret
 from portal.services.audit import audit_log
@@ -226,6 +226,7 @@ def connection_disconnect(
 ) -> RevokeOutcome:
     """Revoke the token at the provider (best effort), wipe it, and mark the connection."""
     now = now or timezone.now()
+    revokes = connection_revokes_on_disconnect(connection)
     outcome = _revoke(connection)
     with transaction.atomic():
         locked = Connection.objects.select_for_update().get(pk=connection.pk)
@@ -250,7 +251,7 @@ def connection_disconnect(
         audit_log(
             team=locked.team, actor=actor, action="connection.disconnected", target=locked,
             request=request,
-            details={"workspace": locked.external_id, "revoked": outcome.ok,
+            details={"workspace": locked.external_id, "revoked": outcome.ok and revokes,
                      "revoke_outcome": outcome.detail},
         )  # fmt: skip
         notify_event(
@@ -276,14 +277,21 @@ def on_team_deleting(sender: Any, *, team: Team, actor: Any, request: Any, **_: 
     team_connections_disconnect(team=team, actor=actor, request=request)
 
 
+def connection_revokes_on_disconnect(connection: Connection) -> bool:
+    """Whether disconnecting revokes the token at the provider, or only forgets it here
+    (a pasted access token whose provider must not revoke it)."""
+    spec = provider_find(connection.provider)
+    by_token = connection.app is not None and connection.app.kind == AppKind.INTERNAL
+    return not (by_token and spec is not None and not spec.revokes_pasted_tokens)
+
+
 def _revoke(connection: Connection) -> RevokeOutcome:
     token = connection.access_token
     if not token:
         return RevokeOutcome(ok=True, detail="No token was stored, so there was nothing to revoke.")
-    try:
-        spec: Provider | None = provider_get(connection.provider)
-    except LookupError:
-        spec = None
+    spec = provider_find(connection.provider)
+    if spec is not None and not connection_revokes_on_disconnect(connection):
+        return RevokeOutcome(ok=True, detail=spec.pasted_token_forgotten_message())
     region = spec.region(connection.region) if spec else None
     if spec is None or region is None:
         return RevokeOutcome(ok=False, detail="The provider offers no revoke call here.")

@@ -13,10 +13,12 @@ from django.urls import NoReverseMatch, reverse
 
 from connectors.health.outcomes import Status
 from connectors.models import App, AppKind, Connection
+from connectors.providers import provider_find
 from connectors.services.connections import (
     TokenRejected,
     connection_add_by_token,
     connection_disconnect,
+    connection_revokes_on_disconnect,
 )
 from portal.models import AuditEvent, Team
 from portal.roles import Perm, role_allows
@@ -167,5 +169,11 @@ def connection_disconnect_view(
                 "the provider's settings to be sure.",
             )
         return detail
-    return render(request, "connectors/connection_disconnect.html",
-                  {"team": team, "connection": connection})  # fmt: skip
+    revokes = connection_revokes_on_disconnect(connection)
+    spec = provider_find(connection.provider)
+    context = {
+        "team": team, "connection": connection, "revokes": revokes,
+        "forgotten_message": "" if revokes or spec is None
+        else spec.pasted_token_forgotten_message(),
+    }  # fmt: skip
+    return render(request, "connectors/connection_disconnect.html", context)

@@ -1,11 +1,14 @@
 """Providers' notifications to the portal, e.g. "the app was uninstalled from a workspace".
 
-A notice is a hint, never proof: it only schedules an immediate health check. Every
+A notice is a hint, never proof: it only schedules an immediate health check. One whose
+signature the provider verifies with the app's client secret is logged as verified. Every
 answer is the same quick 200 (unknown app or workspace alike), so the hook reveals
 nothing; a sender that floods it gets 429.
 """
 
 from __future__ import annotations
+
+import logging
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
@@ -16,6 +19,7 @@ from connectors.models import App
 from connectors.providers import absolute_url, provider_get
 from connectors.services.connections import connections_request_check
 from portal.clientaddr import client_ip
+from portal.logs import redact
 from portal.ratelimit import hit
 
 # Notices per window per sender address, whatever app they name: counting per app would
@@ -23,6 +27,8 @@ from portal.ratelimit import hit
 RATE_LIMIT = 60
 RATE_WINDOW_SECONDS = 60
 MAX_BODY_BYTES = 10_000
+
+logger = logging.getLogger("connectors.hooks")
 
 
 def uninstall_hook_url(app: App) -> str:
@@ -53,5 +59,11 @@ def uninstall(request: HttpRequest, provider_key: str, app_public_id: str) -> Ht
         workspace = spec.uninstall_workspace(body)
         app = App.objects.filter(provider=spec.key, public_id=app_public_id).first()
         if workspace and app is not None:
-            connections_request_check(app=app, external_id=workspace, now=timezone.now())
+            verified = spec.uninstall_notice_verified(body, request.headers, app.client_secret)
+            count = connections_request_check(app=app, external_id=workspace, now=timezone.now())
+            logger.info(
+                "uninstall notice for app %s, workspace %s: %s; %d connection(s) to check now",
+                app.public_id, redact(workspace, limit=100),
+                "verified" if verified else "unverified (a hint only)", count,
+            )  # fmt: skip
     return JsonResponse({"ok": True})

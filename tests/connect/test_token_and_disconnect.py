@@ -30,7 +30,7 @@ def test_a_good_token_is_checked_and_connected(
     assert connection.access_token == Secret(TOKEN)
     assert connection.status == "healthy"
     assert fake_intercom.urls() == ["https://api.intercom.io/me"]
-    assert fake_intercom.calls[0][2]["headers"]["Intercom-Version"] == "2.14"
+    assert fake_intercom.calls[0][2]["headers"]["Intercom-Version"] == "2.16"
 
 
 def test_a_rejected_token_is_a_form_error_quoting_intercoms_code(

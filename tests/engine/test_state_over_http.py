@@ -44,7 +44,7 @@ def test_twenty_errors_and_timeouts_degrade_then_fail_but_never_revoke(
     sweep()
     seen = set()
     for i in range(20):
-        mode = {"mode": "500"} if i % 2 == 0 else {"mode": "timeout", "timeout_seconds": 3}
+        mode = {"mode": "500"} if i % 2 == 0 else {"mode": "silent", "timeout_seconds": 3}
         linked.sandbox.control("workspaces/acme0us1", mode)
         sweep()
         seen.add(linked.reload().status)

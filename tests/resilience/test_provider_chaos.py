@@ -29,7 +29,7 @@ def _reshuffle(stack: Portal, fleet: list[Linked], rng: random.Random) -> None:
     chosen = rng.sample(fleet, int(len(fleet) * (ERROR_SHARE + TIMEOUT_SHARE)))
     errors = int(len(fleet) * ERROR_SHARE)
     for position, row in enumerate(chosen):
-        body = {"mode": "500"} if position < errors else {"mode": "timeout", "timeout_seconds": 2}
+        body = {"mode": "500"} if position < errors else {"mode": "silent", "timeout_seconds": 2}
         answer = stack.sandbox.control(f"tokens/{row.token_id}", body)
         assert answer.status_code == 200, answer.text
 

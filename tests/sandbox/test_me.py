@@ -55,6 +55,7 @@ def test_me_answers_the_admin_with_app_shape(sandbox: Sandbox, sandbox_app: Sand
         "region": "EU",
         "timezone": "Europe/Dublin",
         "created_at": body["app"]["created_at"],
+        "secure": False,  # as in Intercom-OpenAPI's example of GET /me
         "identity_verification": False,
     }
     assert isinstance(body["app"]["created_at"], int)
@@ -201,7 +202,7 @@ def test_timeout_mode_outlasts_a_short_client_timeout(
     sandbox: Sandbox, sandbox_app: SandboxApp
 ) -> None:
     token = sandbox.connect(sandbox_app)["token"]
-    sandbox.control("workspaces/acme0us1", {"mode": "timeout", "timeout_seconds": 2})
+    sandbox.control("workspaces/acme0us1", {"mode": "silent", "timeout_seconds": 2})
     with pytest.raises(httpx.TimeoutException):
         sandbox.http.get(
             f"{sandbox.base}/me", headers={"Authorization": f"Bearer {token}"}, timeout=0.5

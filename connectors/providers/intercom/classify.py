@@ -1,12 +1,13 @@
 """What Intercom's answer to `GET /me` means: a pure function over the probe's answer.
 
-Follows the "Health check: GET /me" table in docs/intercom-setup.md. Decisions beyond the table:
-- A 401 counts as "token dead" only when it carries Intercom's `error.list` body; a bare
-  401 (a proxy's HTML page, an empty body) proves nothing about the token: transient.
-- `token_suspended` means "token dead" whatever the HTTP status.
-- An unexpected 3xx or 4xx (404, 405, a 400 other than a bad version, ...) means our
-  request is wrong, not the token: misconfigured, for operators to fix. 408 is transient.
+Intercom's error codes decide, through one table, `ANSWERS` (code x HTTP status ->
+outcome, each row with its source). Outside the table, decisions that concern our own
+request or the network, not Intercom's codes:
+- No usable answer (timeout, connection error, unreadable body): transient.
 - A 200 whose body is not the `admin_with_app` shape is nonsense: transient.
+- An unexpected 3xx or 4xx (404, 405, a 400 other than a bad version, ...) means our
+  request is wrong, not the token: misconfigured, for operators to fix.
+- Any other status (1xx, 2xx other than 200, beyond 599): transient.
 - A 429 whose `X-RateLimit-Reset` is missing or garbage waits 60 s.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -26,17 +28,120 @@ from connectors.health.outcomes import (
 )
 from portal.logs import redact
 
-DEAD_TOKEN_CODES = frozenset(
-    {
-        "unauthorized",
-        "token_not_found",
-        "token_revoked",
-        "token_unauthorized",
-        "token_expired",
-        "token_blocked",
-        "token_suspended",
-    }
+# Special values of `Answer.code`: the answer has no Intercom `error.list` body (a
+# proxy's HTML page, an empty body); it has one whose code the table does not name for
+# that status; any body at all.
+NO_BODY = "(no Intercom error body)"
+OTHER_CODE = "(another code)"
+ANY_BODY = "(any body)"
+
+_CHECKS_CONTINUE = "a temporary problem; checks continue."
+_DOCS_ERRORS = (
+    "Intercom's Error Codes page (developers.intercom.com/docs/references/rest-api/errors/"
+    "error-codes)"
 )
+_OPENAPI = "Intercom-OpenAPI 2.16"
+
+_DEAD = (
+    "Intercom no longer accepts this token (the app was uninstalled or access was "
+    "revoked): reconnect the workspace."
+)
+_SUSPENDED = (
+    "Intercom says this app's access was suspended: reconnect the workspace once the app "
+    "is reinstated."
+)
+_PERMISSION = (
+    "Intercom accepted the token, but it lacks a permission ({code}): add it to the app in "
+    "Intercom's Developer Hub (GET /me needs the permission to read admins), then reconnect."
+)
+_PLAN = (
+    "Intercom says this workspace's plan does not include API access: upgrade the plan in "
+    "Intercom, then press Check now."
+)
+_TRANSIENT_401 = (
+    "The check was refused (401) without one of Intercom's token codes, perhaps by a proxy: "
+    + _CHECKS_CONTINUE
+)
+_TRANSIENT_403 = (
+    "The check was refused (403) without one of Intercom's codes, perhaps by a proxy: "
+    + _CHECKS_CONTINUE
+)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One row of `ANSWERS`: an Intercom code at some HTTP statuses, and what it means."""
+
+    code: str
+    statuses: tuple[int, ...]
+    outcome: Outcome
+    reason: str
+    source: str
+
+
+ANSWERS: tuple[Answer, ...] = (
+    # Dead tokens: revoked after the confirming retry. The only way to `revoked`.
+    Answer("unauthorized", (401,), Outcome.TOKEN_DEAD, _DEAD,
+           f"{_OPENAPI} components/responses/Unauthorized ('Access Token Invalid')"),
+    Answer("token_not_found", (401,), Outcome.TOKEN_DEAD, _DEAD, _DOCS_ERRORS),
+    Answer("token_revoked", (401,), Outcome.TOKEN_DEAD,
+           "Intercom says this token was revoked: reconnect the workspace.", _DOCS_ERRORS),
+    Answer("token_expired", (401,), Outcome.TOKEN_DEAD,
+           "Intercom says this token expired: reconnect the workspace.", _DOCS_ERRORS),
+    Answer("token_blocked", (401,), Outcome.TOKEN_DEAD,
+           "Intercom says this token is blocked: reconnect the workspace.", _DOCS_ERRORS),
+    Answer("token_suspended", (401, 403), Outcome.TOKEN_DEAD, _SUSPENDED,
+           "INTERCOM.md (integrators report it with 401 or 403)"),
+    # The token works but may not do this: degraded, never revoked.
+    Answer("token_unauthorized", (401,), Outcome.FORBIDDEN, _PERMISSION,
+           f"{_OPENAPI} POST /conversations/{{id}}/merge 401 ('Not authorized to access "
+           "resource'); INTERCOM.md"),
+    Answer("forbidden", (403,), Outcome.FORBIDDEN, _PERMISSION,
+           f"{_OPENAPI} 403 'Forbidden - missing required OAuth scope'"),
+    Answer("api_plan_restricted", (403,), Outcome.FORBIDDEN, _PLAN,
+           f"{_OPENAPI} 403 'API plan restricted' ('Active subscription needed.')"),
+    Answer(ANY_BODY, (402,), Outcome.FORBIDDEN, _PLAN,
+           "INTERCOM.md (402: the workspace's plan lacks API access)"),
+    # Not about the token at all.
+    Answer(ANY_BODY, (429,), Outcome.RATE_LIMITED,
+           "Intercom is rate limiting this app: the next check waits until the limit resets.",
+           f"{_OPENAPI} 429 rate_limit_exceeded; Intercom's docs, Rate limiting "
+           "(X-RateLimit-Reset)"),
+    Answer("intercom_version_invalid", (400,), Outcome.MISCONFIGURED,
+           "Intercom rejected the API version the portal sends (Intercom-Version): an "
+           "operator must set INTERCOM_API_VERSION to a version Intercom publishes.",
+           f"{_DOCS_ERRORS}; {_OPENAPI} components/schemas/intercom_version"),
+    Answer(NO_BODY, (401,), Outcome.TRANSIENT, _TRANSIENT_401,
+           "INTERCOM.md (a 401 without Intercom's body is a proxy's, not Intercom's)"),
+    Answer(OTHER_CODE, (401,), Outcome.TRANSIENT, _TRANSIENT_401,
+           "INTERCOM.md (unknown codes never prove a token dead)"),
+    Answer(NO_BODY, (403,), Outcome.TRANSIENT, _TRANSIENT_403,
+           "INTERCOM.md (HTML from a proxy)"),
+    Answer(OTHER_CODE, (403,), Outcome.TRANSIENT, _TRANSIENT_403,
+           "INTERCOM.md (unknown codes)"),
+    Answer(ANY_BODY, (408,), Outcome.TRANSIENT,
+           "Intercom timed out the request (408): " + _CHECKS_CONTINUE, "RFC 9110 (408)"),
+    Answer(ANY_BODY, tuple(range(500, 600)), Outcome.TRANSIENT,
+           "Intercom answered {status}: a temporary problem on Intercom's side; checks continue.",
+           f"{_OPENAPI} 500 responses; INTERCOM.md (5xx never marks a token dead)"),
+)  # fmt: skip
+
+_BY_KEY: dict[tuple[str, int], Answer] = {
+    (row.code, status): row for row in ANSWERS for status in row.statuses
+}
+DEAD_TOKEN_CODES = frozenset(row.code for row in ANSWERS if row.outcome is Outcome.TOKEN_DEAD)
+
+
+def answer_row(status: int, code: str | None) -> Answer | None:
+    """The row of `ANSWERS` for this status and Intercom code (None: no Intercom body)."""
+    keys = (NO_BODY,) if code is None else (code, OTHER_CODE)
+    for key in (*keys, ANY_BODY):
+        row = _BY_KEY.get((key, status))
+        if row is not None:
+            return row
+    return None
+
+
 RATE_LIMIT_FALLBACK = timedelta(seconds=60)
 # Unix seconds beyond this are not a plausible reset time (year 5138): treat as garbage.
 _MAX_UNIX = 10**11
@@ -47,8 +152,6 @@ _TRANSPORT_REASONS = {
     "too_large": "Intercom's answer was far larger than expected",
     "invalid_json": "Intercom's answer was not valid JSON",
 }
-_CHECKS_CONTINUE = "a temporary problem; checks continue."
-
 _Result = Callable[..., Classification]
 
 
@@ -178,55 +281,14 @@ def classify_me(
         )
     if status is None:
         return result(Outcome.TRANSIENT, f"Intercom did not answer: {_CHECKS_CONTINUE}")
-    if code == "token_suspended":
-        return result(
-            Outcome.TOKEN_DEAD,
-            "Intercom says this app's access was suspended: reconnect the workspace "
-            "once the app is reinstated.",
-        )
     if status == 200:
         return _classify_ok(answer, expected_workspace, result)
-    if status == 401:
-        if error is None:
-            return result(
-                Outcome.TRANSIENT,
-                "The check was refused (401) without Intercom's usual error body, "
-                f"perhaps by a proxy: {_CHECKS_CONTINUE}",
-            )
-        return result(Outcome.TOKEN_DEAD, _dead_reason(code))
-    if status == 403:
-        if code == "api_plan_restricted":
-            reason = (
-                "Intercom says this workspace's plan does not include API access: "
-                "upgrade the plan in Intercom, then press Check now."
-            )
-        else:
-            reason = (
-                "Intercom accepted the token but refused access (403): give the app the "
-                "permissions it needs in Intercom's Developer Hub, then reconnect."
-            )
-        return result(Outcome.FORBIDDEN, reason)
-    if status == 429:
-        return result(
-            Outcome.RATE_LIMITED,
-            "Intercom is rate limiting this app: the next check waits until the limit resets.",
-            reset_at=reset or now + RATE_LIMIT_FALLBACK,
-        )
-    if 500 <= status <= 599:
-        return result(
-            Outcome.TRANSIENT,
-            f"Intercom answered {status}: a temporary problem on Intercom's side; checks continue.",
-        )
-    if status == 400 and code == "intercom_version_invalid":
-        return result(
-            Outcome.MISCONFIGURED,
-            "Intercom rejected the API version the portal sends: an operator must set a "
-            "supported Intercom-Version.",
-        )
-    if status == 408:
-        return result(
-            Outcome.TRANSIENT, f"Intercom timed out the request (408): {_CHECKS_CONTINUE}"
-        )
+    row = answer_row(status, None if error is None else code)
+    if row is not None:
+        reason = row.reason.format(code=code or f"HTTP {status}", status=status)
+        if row.outcome is Outcome.RATE_LIMITED:
+            return result(row.outcome, reason, reset_at=reset or now + RATE_LIMIT_FALLBACK)
+        return result(row.outcome, reason)
     if 300 <= status <= 499:
         return result(
             Outcome.MISCONFIGURED,
@@ -236,19 +298,6 @@ def classify_me(
     return result(
         Outcome.TRANSIENT,
         f"Intercom gave an unexpected answer (HTTP {status}): {_CHECKS_CONTINUE}",
-    )
-
-
-def _dead_reason(code: str) -> str:
-    if code == "token_revoked":
-        return "Intercom says this token was revoked: reconnect the workspace."
-    if code == "token_expired":
-        return "Intercom says this token expired: reconnect the workspace."
-    if code == "token_blocked":
-        return "Intercom says this token is blocked: reconnect the workspace."
-    return (
-        "Intercom no longer accepts this token (the app was uninstalled or access was "
-        "revoked): reconnect the workspace."
     )
 
 

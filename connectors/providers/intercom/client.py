@@ -6,12 +6,15 @@ from __future__ import annotations
 from connectors.health.outcomes import ProbeAnswer
 from connectors.http import AsyncHttp, HttpResult, Timeout, async_http_get, http_request
 from connectors.providers import INTERACTIVE_TIMEOUT, RefreshAnswer, Region, RevokeOutcome
+from connectors.providers.intercom.versions import api_version
 from portal.logs import redact
 from portal.secrets import Secret
 
-API_VERSION = "2.14"
 PURPOSE = "intercom"
-HEADERS = {"Accept": "application/json", "Intercom-Version": API_VERSION}
+
+
+def _headers() -> dict[str, str]:
+    return {"Accept": "application/json", "Intercom-Version": api_version()}
 
 
 def code_exchange(
@@ -45,7 +48,7 @@ async def me_probe(
 ) -> ProbeAnswer:
     """One `GET /me` on the region's API host, as a `ProbeAnswer` for `classify_me`."""
     result = await async_http_get(
-        client, f"{region.api_base}/me", headers=HEADERS, bearer=token, timeout=timeout
+        client, f"{region.api_base}/me", headers=_headers(), bearer=token, timeout=timeout
     )
     return ProbeAnswer(
         status=result.status,
@@ -102,7 +105,7 @@ def token_revoke(*, region: Region, token: Secret) -> RevokeOutcome:
     result = http_request(
         "POST",
         f"{region.api_base}/auth/uninstall",
-        headers=HEADERS,
+        headers=_headers(),
         bearer=token,
         timeout=INTERACTIVE_TIMEOUT,
         retry_safe=True,  # revoking twice is harmless
@@ -141,3 +144,15 @@ def exchange_error_code(body: object) -> str:
     if not code and isinstance(body, dict) and isinstance(body.get("error"), str):
         code = str(body["error"])[:60]
     return code
+
+
+def exchange_error_message(body: object) -> str:
+    """The human message of a refused exchange: `error.list`'s, or OAuth2's description."""
+    if not isinstance(body, dict):
+        return ""
+    errors = body.get("errors")
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        message = errors[0].get("message")
+        return message[:200] if isinstance(message, str) else ""
+    description = body.get("error_description")
+    return description[:200] if isinstance(description, str) else ""

@@ -3,7 +3,10 @@ uninstall notices, set-up guide and allauth provider class, in one object."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import importlib
+from collections.abc import Mapping
 from datetime import datetime
 from types import ModuleType
 
@@ -41,6 +44,10 @@ _REGIONS = (
         api_base="https://api.au.intercom.io",
     ),
 )
+
+
+# Where Intercom puts the signature of a notice it sends to an app (see below).
+SIGNATURE_HEADERS = ("X-Hub-Signature", "X-Body-Signature")
 
 
 def sandbox_base_url() -> str:
@@ -98,6 +105,17 @@ class IntercomProvider(Provider):
     def revoke(self, *, region: Region, token: Secret) -> RevokeOutcome:
         return client.token_revoke(region=region, token=token)
 
+    # POST /auth/uninstall uninstalls the app from the workspace: for an internal
+    # integration that is the team's own app, and its token would die everywhere it is used.
+    revokes_pasted_tokens = False
+
+    def pasted_token_forgotten_message(self) -> str:
+        return (
+            "The access token was forgotten here, not revoked: revoking it would uninstall "
+            "your internal integration from its workspace. To stop the token working, "
+            "regenerate it on the app's Authentication page in Intercom's Developer Hub."
+        )
+
     def uninstall_workspace(self, body: bytes) -> str | None:
         """The workspace `app_id` of Intercom's uninstall notice `{"app_id": "<id_code>"}`."""
         try:
@@ -108,6 +126,26 @@ class IntercomProvider(Provider):
         if isinstance(app_id, str) and 0 < len(app_id.strip()) <= 100:
             return app_id.strip()
         return None
+
+    def uninstall_notice_verified(
+        self, body: bytes, headers: Mapping[str, str], client_secret: Secret | None
+    ) -> bool:
+        """HMAC-SHA1 of the raw body with the app's client secret, hex, as `sha1=<hex>`.
+
+        Intercom's "Signed notifications" page names `X-Hub-Signature`; integrators report
+        `X-Body-Signature` on uninstall notices (INTERCOM.md): whichever is present counts.
+        """
+        if client_secret is None or not client_secret.reveal():
+            return False
+        expected = hmac.new(client_secret.reveal().encode(), body, hashlib.sha1).hexdigest()
+        for name in SIGNATURE_HEADERS:
+            sent = headers.get(name, "").strip()
+            if not sent:
+                continue
+            _, _, digest = sent.rpartition("sha1=")
+            if hmac.compare_digest(digest.strip().lower().encode(), expected.encode()):
+                return True
+        return False
 
     def token_refused_message(self, code: str) -> str:
         return (

@@ -20,12 +20,67 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from connectors.health.outcomes import Outcome
+from connectors.http import HttpResult
 from connectors.oauth import ConnectFailure, FailureKind, first_check_attach
 from connectors.providers import Provider, Region, absolute_url, provider_get
 from connectors.providers.intercom import KEY, client
 from portal.secrets import Secret
 
 _UNREACHABLE_KINDS = frozenset({"timeout", "connect", "protocol"})
+_TRY_AGAIN = "wait a moment, then press Try again."
+_CLIENT_WRONG = (
+    "Intercom refused the app's credentials (HTTP {status}, {code}: Unauthorized Client): "
+    "the client ID or client secret in the portal is wrong or was rotated. An admin should "
+    "paste both from the app's Basic information page in Intercom's Developer Hub into the "
+    "app's settings, then press Try again."
+)
+_CODE_BAD = (
+    "Intercom would not accept this approval (HTTP {status}, {code}): it was already used, "
+    "expired (approvals last about five minutes) or was altered on the way. Nothing was "
+    "connected: press Try again to approve once more."
+)
+_AMBIGUOUS = (
+    "Intercom refused to exchange the approval for a token (HTTP {status}, {code}). Press "
+    "Try again; if it is refused again, an admin should check the app's client ID and "
+    "client secret against the Developer Hub."
+)
+_INTERCOM_PROBLEM = (
+    "Intercom had a problem while exchanging the approval for a token (HTTP {status}{code}), "
+    "so nothing was connected. This is on Intercom's side and says nothing about the app's "
+    "settings: " + _TRY_AGAIN
+)
+
+
+def exchange_failure(result: HttpResult) -> ConnectFailure | None:
+    """What a refused or failed code exchange means, or None when it went through.
+
+    Intercom's token endpoint (INTERCOM.md, "Token exchange errors"): 401 `unauthorized`
+    "Unauthorized Client" means a wrong client ID or secret; 401 "Unauthorized Code" a bad,
+    reused or expired code (OAuth2's `invalid_grant` likewise, RFC 6749 section 5.2); 5xx,
+    timeouts and unreadable answers are Intercom's problem and never blame the secret.
+    """
+    if result.ok:
+        return None
+    status = result.status
+    if result.error_kind in _UNREACHABLE_KINDS or status is None:
+        return ConnectFailure(
+            FailureKind.UNREACHABLE,
+            f"Intercom's token service {result.error_detail or 'did not answer'}, so nothing "
+            "was connected. This is usually temporary: " + _TRY_AGAIN,
+        )
+    code = client.exchange_error_code(result.json)
+    if status >= 500 or result.error_kind is not None:
+        shown = f", {code}" if code else ""
+        return ConnectFailure(
+            FailureKind.UNREACHABLE, _INTERCOM_PROBLEM.format(status=status, code=shown)
+        )
+    message = client.exchange_error_message(result.json).lower()
+    words = {"status": status, "code": code or "no error code"}
+    if status == 401 and "client" in message:
+        return ConnectFailure(FailureKind.EXCHANGE_REFUSED, _CLIENT_WRONG.format(**words))
+    if (status == 401 and "code" in message) or code == "invalid_grant":
+        return ConnectFailure(FailureKind.EXCHANGE_REFUSED, _CODE_BAD.format(**words))
+    return ConnectFailure(FailureKind.EXCHANGE_REFUSED, _AMBIGUOUS.format(**words))
 
 
 def _intercom() -> Provider:
@@ -54,21 +109,9 @@ class IntercomOAuth2Client(OAuth2Client):
             client_id=self.consumer_key,
             client_secret=Secret(self.consumer_secret),
         )
-        if result.error_kind in _UNREACHABLE_KINDS:
-            raise ConnectFailure(
-                FailureKind.UNREACHABLE,
-                f"Intercom's token service {result.error_detail}, so nothing was connected. "
-                "This is usually temporary: wait a moment, then press Try again.",
-            )
-        if not result.ok:
-            code_name = client.exchange_error_code(result.json) or "no error code"
-            raise ConnectFailure(
-                FailureKind.EXCHANGE_REFUSED,
-                f"Intercom refused to exchange the approval for a token (HTTP {result.status}, "
-                f"{code_name}). Usually the app's client secret in the portal is wrong or was "
-                "rotated in Intercom's Developer Hub: an admin should paste the current one "
-                "into the app's settings, then press Try again.",
-            )
+        failure = exchange_failure(result)
+        if failure is not None:
+            raise failure
         token = client.token_from_exchange(result.json)
         if token is None:
             raise ConnectFailure(

@@ -11,6 +11,9 @@ from connectors.health.outcomes import Outcome, ProbeAnswer
 from connectors.providers.intercom.classify import DEAD_TOKEN_CODES, classify_me
 from tests.connectors.health.support import NOW, WORKSPACE, error_body
 
+# Intercom's codes for a dead token (Error Codes page; INTERCOM.md for token_suspended).
+INTERCOM_DEAD_CODES = {"unauthorized", "token_not_found", "token_revoked", "token_expired",
+                       "token_blocked", "token_suspended"}  # fmt: skip
 TOKEN = "dG9rOjEyMzQ1Njc4LTkwYWItY2RlZi0xMjM0LTU2Nzg5MGFiY2RlZjoxOjA="
 
 json_values = st.recursive(
@@ -24,7 +27,16 @@ bodies = st.one_of(
     json_values,
     st.builds(
         error_body,
-        st.sampled_from([*DEAD_TOKEN_CODES, "forbidden", "intercom_version_invalid", "x"]),
+        st.sampled_from(
+            [
+                *DEAD_TOKEN_CODES,
+                "token_unauthorized",
+                "forbidden",
+                "api_plan_restricted",
+                "intercom_version_invalid",
+                "x",
+            ]
+        ),
         st.sampled_from(["", "oops", f"Bearer {TOKEN}", f"token {TOKEN}"]),
     ),
 )
@@ -53,6 +65,7 @@ def test_any_answer_is_classified_without_raising_or_leaking(
     if result.outcome is Outcome.TOKEN_DEAD:
         body: Any = answer.json
         code = body["errors"][0]["code"]
-        assert answer.status == 401 or code == "token_suspended"
+        assert code in INTERCOM_DEAD_CODES
+        assert answer.status == 401 or (answer.status == 403 and code == "token_suspended")
     if result.outcome is Outcome.RATE_LIMITED:
         assert result.rate_limit_reset is not None

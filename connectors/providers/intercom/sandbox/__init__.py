@@ -11,10 +11,18 @@ Control API (JSON, CSRF-exempt):
 
 - GET  /_control/workspaces, GET/POST /_control/workspaces/<id_code>
 - GET  /_control/tokens[?workspace=&client_id=], GET/POST /_control/tokens/<id or prefix>
-  POST body: {"mode": "ok|revoked|401|403|500|429|timeout", "latency_ms": 0,
-  "rate_limit_reset_in": 60, "timeout_seconds": 30}. "revoked" revokes for good.
+  POST body: {"mode": "<a mode>", "latency_ms": 0,
+  "rate_limit_reset_in": 60, "timeout_seconds": 30}. Modes: ok, 401 (unauthorized),
+  token_unauthorized, token_suspended, 403 (forbidden), api_plan_restricted, 402, 429,
+  500, 502_html, 503_html, 401_empty, slow, silent; "revoked" revokes for good.
   GET answers the state plus counters: me_calls, last_me_at, last_me_at_unix.
 - POST /_control/reset: every control back to normal, counters to zero.
 - POST /_control/apps {"name", "redirect_uris": [...], "expiring_tokens", ...}
   -> 201 {"client_id", "client_secret", ...}
+- GET  /_control/apps/<client_id> -> {"installed_in": [<id_code>, ...], "uninstall_url"};
+  POST {"uninstall_url": "..."} sets where uninstall notices go
+- POST /_control/workspaces/<id_code>/uninstall {"client_id"}: the workspace uninstalls
+  the app (its tokens die) and a signed notice (X-Hub-Signature) goes to its uninstall URL
+- POST /_control/apps/<client_id>/access-token {"workspace": "<id_code>"}
+  -> {"access_token"}: an internal integration's token (the hub's Authentication page)
 """

@@ -56,11 +56,20 @@ class AppSettingsForm(forms.Form):
     )
     expiring_tokens = forms.BooleanField(
         required=False,
-        label="Expiring tokens",
-        help_text="Unlike real Intercom: access tokens expire and come with a refresh token.",
+        label="Not Intercom: expiring tokens",
+        help_text="Real Intercom tokens never expire and have no refresh token. Tick this "
+        "only to try a portal against a provider whose tokens expire.",
     )
     token_lifetime_seconds = forms.IntegerField(
         label="Token lifetime (seconds)", min_value=1, max_value=86_400, initial=3600
+    )
+    uninstall_url = forms.URLField(
+        required=False,
+        assume_scheme="https",
+        max_length=500,
+        label="Uninstall URL",
+        help_text='Intercom POSTs a signed {"app_id": ...} here when a workspace '
+        "uninstalls the app: paste the portal's uninstall URL for this app.",
     )
 
 
@@ -68,7 +77,9 @@ class AppCreateForm(AppSettingsForm):
     name = forms.CharField(
         max_length=100, initial="My sandbox app", validators=[validate_no_control_characters]
     )
-    field_order = ["name", "redirect_uris", "expiring_tokens", "token_lifetime_seconds"]
+    field_order = [
+        "name", "redirect_uris", "expiring_tokens", "token_lifetime_seconds", "uninstall_url",
+    ]  # fmt: skip
 
 
 class ConsentForm(forms.Form):

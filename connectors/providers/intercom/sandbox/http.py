@@ -10,10 +10,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 
-# Versions Intercom has published, plus "Preview"; anything else is a 400.
-INTERCOM_VERSIONS = frozenset(
-    [f"1.{minor}" for minor in range(5)] + [f"2.{minor}" for minor in range(17)] + ["Preview"]
-)
+from connectors.providers.intercom.versions import published_versions
 
 ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponse])
 
@@ -46,13 +43,16 @@ def oauth_error(status: int, error: str, description: str) -> JsonResponse:
 
 
 def version_error(request: HttpRequest) -> JsonResponse | None:
+    """A 400 for an `Intercom-Version` Intercom does not publish; none: the app's default."""
     version = request.headers.get("Intercom-Version")
-    if version is None or version.strip() in INTERCOM_VERSIONS:
+    published = published_versions()
+    if version is None or version.strip() in published:
         return None
     return error_list(
         400,
         "intercom_version_invalid",
-        f"The requested version could not be found: {version[:20]!r}. Use 1.0 to 2.16 or Preview.",
+        f"The requested version could not be found: {version[:20]!r}. Use one of "
+        f"{', '.join(published)}.",
     )
 
 

@@ -1,29 +1,41 @@
 """The sandbox's own state: demo workspaces, sandbox apps, codes and tokens.
 
 Every secret (client secret, code, access and refresh token) is stored only as a
-sha256 digest; a short public prefix or hint is kept so people can tell them apart.
+sha256 digest; a short public prefix or hint is kept so people can tell them apart. The
+one exception is the client secret's encrypted copy, which signs uninstall notices.
 """
 
 from __future__ import annotations
 
 from django.db import models
 
+from portal.secrets import EncryptedSecretField
+
 
 class Mode(models.TextChoices):
-    """How `/me` answers for a workspace or a token (controls)."""
+    """How `/me` answers for a workspace or a token (controls): each a documented answer
+    of Intercom's (Error Codes page, Intercom-OpenAPI), or what a proxy in front sends."""
 
     OK = "ok", "Normal"
-    UNAUTHORIZED = "401", "401 unauthorized"
+    UNAUTHORIZED = "401", "401 unauthorized (a dead token)"
+    TOKEN_UNAUTHORIZED = "token_unauthorized", "401 token_unauthorized (lacks a permission)"
+    TOKEN_SUSPENDED = "token_suspended", "401 token_suspended (the app is suspended)"
     FORBIDDEN = "403", "403 forbidden"
-    SERVER_ERROR = "500", "500 server error"
+    PLAN_RESTRICTED = "api_plan_restricted", "403 api_plan_restricted"
+    PAYMENT_REQUIRED = "402", "402 (the plan lacks API access)"
     RATE_LIMITED = "429", "429 rate limited"
-    TIMEOUT = "timeout", "Time out"
+    SERVER_ERROR = "500", "500 server error"
+    BAD_GATEWAY_HTML = "502_html", "502 HTML page from a proxy"
+    UNAVAILABLE_HTML = "503_html", "503 HTML page from a proxy"
+    EMPTY_401 = "401_empty", "401 with an empty body (a proxy)"
+    SLOW = "slow", "Slow (a normal answer, late)"
+    SILENT = "silent", "Silent (no answer until the client gives up)"
 
 
 class Controls(models.Model):
     """Knobs that make `/me` misbehave, shared by workspaces and tokens."""
 
-    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.OK)
+    mode = models.CharField(max_length=20, choices=Mode.choices, default=Mode.OK)
     latency_ms = models.PositiveIntegerField(default=0)
     timeout_seconds = models.PositiveIntegerField(default=30)
     # A 429 lasts until this moment, then answers are normal again, like Intercom's window.
@@ -66,8 +78,13 @@ class SandboxApp(models.Model):
     client_secret_hash = models.CharField(max_length=64)
     secret_hint = models.CharField(max_length=8)
     redirect_uris = models.JSONField(default=list)
+    # Not Intercom: expiring tokens (with refresh tokens) exist only in this sandbox mode.
     expiring_tokens = models.BooleanField(default=False)
     token_lifetime_seconds = models.PositiveIntegerField(default=3600)
+    # Where Intercom POSTs {"app_id": "<id_code>"} when a workspace uninstalls the app.
+    uninstall_url = models.URLField(max_length=500, blank=True)
+    # The client secret, encrypted: Intercom signs its notices with it, so must the sandbox.
+    signing_secret = EncryptedSecretField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -9,6 +12,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from connectors.http import Timeout, http_request
+from connectors.providers.intercom.provider import SIGNATURE_HEADERS
 from connectors.providers.intercom.sandbox import credentials
 from connectors.providers.intercom.sandbox.models import (
     SandboxApp,
@@ -17,8 +22,12 @@ from connectors.providers.intercom.sandbox.models import (
     SandboxWorkspace,
     TokenKind,
 )
+from portal.secrets import Secret
 
 CODE_LIFETIME = timedelta(minutes=5)
+# The header Intercom's "Signed notifications" page documents (the first the portal reads).
+SIGNATURE_HEADER = SIGNATURE_HEADERS[0]
+NOTICE_TIMEOUT = Timeout(connect=5.0, read=10.0, total=15.0)
 
 # Demo workspaces, created lazily so a flushed test database still has them.
 DEMO_WORKSPACES: list[dict[str, str]] = [
@@ -92,6 +101,7 @@ def sandbox_app_create(
     redirect_uris: list[str],
     expiring_tokens: bool = False,
     token_lifetime_seconds: int = 3600,
+    uninstall_url: str = "",
 ) -> NewApp:
     """Register a sandbox app; the client secret is returned here and never again."""
     secret = credentials.new_client_secret()
@@ -99,6 +109,8 @@ def sandbox_app_create(
         name=name,
         client_id=credentials.new_client_id(),
         client_secret_hash=credentials.digest(secret),
+        signing_secret=secret,  # the field encrypts it
+        uninstall_url=uninstall_url,
         secret_hint=credentials.hint_of(secret),
         redirect_uris=list(redirect_uris),
         expiring_tokens=expiring_tokens,
@@ -113,11 +125,16 @@ def sandbox_app_update(
     redirect_uris: list[str],
     expiring_tokens: bool,
     token_lifetime_seconds: int,
+    uninstall_url: str | None = None,
 ) -> SandboxApp:
+    """Save the app's settings; `uninstall_url=None` leaves it as it is."""
     app.redirect_uris = list(redirect_uris)
     app.expiring_tokens = expiring_tokens
     app.token_lifetime_seconds = token_lifetime_seconds
-    app.save(update_fields=["redirect_uris", "expiring_tokens", "token_lifetime_seconds"])
+    if uninstall_url is not None:
+        app.uninstall_url = uninstall_url
+    fields = ["redirect_uris", "expiring_tokens", "token_lifetime_seconds", "uninstall_url"]
+    app.save(update_fields=fields)
     return app
 
 
@@ -126,7 +143,8 @@ def sandbox_app_rotate_secret(*, app: SandboxApp) -> str:
     secret = credentials.new_client_secret()
     app.client_secret_hash = credentials.digest(secret)
     app.secret_hint = credentials.hint_of(secret)
-    app.save(update_fields=["client_secret_hash", "secret_hint"])
+    app.signing_secret = Secret(secret)
+    app.save(update_fields=["client_secret_hash", "secret_hint", "signing_secret"])
     return secret
 
 
@@ -184,6 +202,26 @@ def _tokens_issue(*, app: SandboxApp, workspace: SandboxWorkspace) -> IssuedToke
     return IssuedTokens(
         access_token=access, refresh_token=refresh, expires_in=app.token_lifetime_seconds
     )
+
+
+def sandbox_access_token_issue(*, app: SandboxApp, workspace: SandboxWorkspace) -> str:
+    """An internal integration's access token for its own workspace, as the Developer Hub's
+    Authentication page shows it: no OAuth, never expires, no refresh token."""
+    access = credentials.new_access_token()
+    SandboxToken.objects.create(
+        kind=TokenKind.ACCESS,
+        token_hash=credentials.digest(access),
+        prefix=credentials.prefix_of(access),
+        app=app,
+        workspace=workspace,
+    )
+    return access
+
+
+def sandbox_app_installed_in(*, app: SandboxApp) -> list[str]:
+    """The workspaces the app is installed in: those where it holds a live access token."""
+    rows = SandboxToken.objects.filter(app=app, kind=TokenKind.ACCESS, revoked_at__isnull=True)
+    return sorted(set(rows.values_list("workspace__id_code", flat=True)))
 
 
 def sandbox_code_exchange(*, app: SandboxApp, code: str) -> IssuedTokens:
@@ -248,3 +286,40 @@ def sandbox_tokens_revoke(
     if app is not None:
         rows = rows.filter(app=app)
     return rows.update(revoked_at=timezone.now())
+
+
+@dataclass(frozen=True)
+class UninstallNotice:
+    """What the sandbox sent to the app's uninstall URL (status None: not sent)."""
+
+    url: str
+    status: int | None
+    detail: str
+
+
+def notice_signature(*, secret: Secret, body: bytes) -> str:
+    """Intercom's signature of a notice: `sha1=` and the hex HMAC-SHA1 of the raw body."""
+    return "sha1=" + hmac.new(secret.reveal().encode(), body, hashlib.sha1).hexdigest()
+
+
+def sandbox_workspace_uninstall(
+    *, app: SandboxApp, workspace: SandboxWorkspace
+) -> UninstallNotice | None:
+    """The workspace uninstalls the app: its tokens there die, and, if the app has an
+    uninstall URL, a signed `{"app_id": "<id_code>"}` is POSTed to it (as Intercom does).
+
+    Call outside a transaction: the receiver may be this very process.
+    """
+    sandbox_tokens_revoke(workspace=workspace, app=app)
+    if not app.uninstall_url:
+        return None
+    body = json.dumps({"app_id": workspace.id_code}).encode()
+    headers = {"Content-Type": "application/json"}
+    if app.signing_secret is not None:
+        headers[SIGNATURE_HEADER] = notice_signature(secret=app.signing_secret, body=body)
+    result = http_request(
+        "POST", app.uninstall_url, headers=headers, content=body, timeout=NOTICE_TIMEOUT,
+        retry_safe=True, purpose="intercom-sandbox-notice",
+    )  # fmt: skip
+    detail = result.error_detail or f"HTTP {result.status}"
+    return UninstallNotice(url=app.uninstall_url, status=result.status, detail=detail)

@@ -21,6 +21,11 @@ urlpatterns = [
         views_hub.app_rotate_secret,
         name="sandbox_intercom_app_rotate_secret",
     ),
+    path(
+        "apps/<str:client_id>/access-token",
+        views_hub.app_access_token,
+        name="sandbox_intercom_app_access_token",
+    ),
     path("apps/<str:client_id>/delete", views_hub.app_delete, name="sandbox_intercom_app_delete"),
     path(
         "workspaces/<str:id_code>/control",
@@ -34,12 +39,27 @@ urlpatterns = [
     # The JSON control API.
     path("_control/apps", views_control.app_create, name="sandbox_intercom_control_apps"),
     path(
+        "_control/apps/<str:client_id>",
+        views_control.app_state,
+        name="sandbox_intercom_control_app",
+    ),
+    path(
+        "_control/apps/<str:client_id>/access-token",
+        views_control.app_access_token,
+        name="sandbox_intercom_control_app_access_token",
+    ),
+    path(
         "_control/workspaces", views_control.workspaces, name="sandbox_intercom_control_workspaces"
     ),
     path(
         "_control/workspaces/<str:id_code>",
         views_control.workspace,
         name="sandbox_intercom_control_workspace",
+    ),
+    path(
+        "_control/workspaces/<str:id_code>/uninstall",
+        views_control.workspace_uninstall,
+        name="sandbox_intercom_control_workspace_uninstall",
     ),
     path("_control/tokens", views_control.tokens, name="sandbox_intercom_control_tokens"),
     path("_control/tokens/<str:ref>", views_control.token, name="sandbox_intercom_control_token"),

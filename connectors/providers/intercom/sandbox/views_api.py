@@ -48,6 +48,8 @@ def _client_credentials(request: HttpRequest) -> tuple[str, str]:
 
 
 def _tokens_answer(issued: services.IssuedTokens) -> JsonResponse:
+    """Intercom's token answer; `refresh_token` and `expires_in` only for an app in the
+    "Not Intercom: expiring tokens" mode (Intercom's tokens never expire)."""
     body: dict[str, str | int] = {
         "token_type": "Bearer",
         "token": issued.access_token,
@@ -138,9 +140,29 @@ def _admin_with_app(token: SandboxToken) -> dict[str, object]:
             "region": workspace.region,
             "timezone": workspace.timezone,
             "created_at": workspace.created_at_unix,
+            # In Intercom-OpenAPI's example of GET /me (false there), not in its schema.
+            "secure": False,
             "identity_verification": workspace.identity_verification,
         },
     }
+
+
+# A proxy's error page: what a load balancer in front of Intercom sends, not Intercom.
+_PROXY_PAGE = "<html><head><title>{status}</title></head><body><h1>{status}</h1></body></html>"
+SLOW_MINIMUM_MS = 3000
+
+# Mode -> (status, Intercom's error code, its message), as Intercom documents them.
+_ERRORS: dict[str, tuple[int, str, str]] = {
+    Mode.UNAUTHORIZED: (401, "unauthorized", "Access Token Invalid"),
+    Mode.TOKEN_UNAUTHORIZED: (401, "token_unauthorized", "Not authorized to access resource"),
+    Mode.TOKEN_SUSPENDED: (401, "token_suspended", "Token suspended"),
+    Mode.FORBIDDEN: (403, "forbidden", "You do not have the required scope to access this"),
+    Mode.PLAN_RESTRICTED: (403, "api_plan_restricted", "Active subscription needed."),
+    Mode.PAYMENT_REQUIRED: (402, "api_plan_restricted", "Active subscription needed."),
+    Mode.RATE_LIMITED: (429, "rate_limit_exceeded", "Rate Limit Exceeded"),
+    Mode.SERVER_ERROR: (500, "server_error", "Server Error"),
+}
+_PROXY_STATUS: dict[str, int] = {Mode.BAD_GATEWAY_HTML: 502, Mode.UNAVAILABLE_HTML: 503}
 
 
 def _controlled_answer(token: SandboxToken, effective: Effective, now: datetime) -> HttpResponse:
@@ -148,17 +170,22 @@ def _controlled_answer(token: SandboxToken, effective: Effective, now: datetime)
         return error_list(401, "token_revoked", "Token revoked")
     if token.expires_at is not None and token.expires_at <= now:
         return error_list(401, "token_expired", "Token expired")
-    if effective.mode == Mode.UNAUTHORIZED:
-        return error_list(401, "unauthorized", "Access Token Invalid")
-    if effective.mode == Mode.FORBIDDEN:
-        return error_list(403, "forbidden", "Access to this resource is forbidden")
-    if effective.mode == Mode.SERVER_ERROR:
-        return error_list(500, "server_error", "Internal server error")
-    if effective.mode == Mode.RATE_LIMITED:
-        return error_list(429, "rate_limit_exceeded", "Rate Limit Exceeded")
-    if effective.mode == Mode.TIMEOUT:
+    mode = effective.mode
+    if mode in _ERRORS:
+        status, code, message = _ERRORS[mode]
+        return error_list(status, code, message)
+    if mode in _PROXY_STATUS:
+        status = _PROXY_STATUS[mode]
+        page = _PROXY_PAGE.format(status=status)
+        return HttpResponse(page, status=status, content_type="text/html")
+    if mode == Mode.EMPTY_401:
+        return HttpResponse(b"", status=401)
+    if mode == Mode.SLOW:
+        _sleep(max(effective.latency_ms, SLOW_MINIMUM_MS) / 1000)
+    if mode == Mode.SILENT:
+        # By the time this answers the client has long given up: only the wait matters.
         _sleep(effective.timeout_seconds)
-        return error_list(504, "gateway_timeout", "The request timed out")
+        return HttpResponse(b"", status=504)
     return JsonResponse(_admin_with_app(token))
 
 

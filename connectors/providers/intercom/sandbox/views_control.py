@@ -20,6 +20,7 @@ from connectors.providers.intercom.sandbox.controls import (
 from connectors.providers.intercom.sandbox.forms import AppCreateForm
 from connectors.providers.intercom.sandbox.http import no_store, sandbox_only
 from connectors.providers.intercom.sandbox.models import (
+    SandboxApp,
     SandboxToken,
     SandboxWorkspace,
     TokenKind,
@@ -129,6 +130,7 @@ def app_create(request: HttpRequest) -> HttpResponse:
             "redirect_uris": "\n".join(str(uri) for uri in uris) if isinstance(uris, list) else "",
             "expiring_tokens": bool(data.get("expiring_tokens", False)),
             "token_lifetime_seconds": data.get("token_lifetime_seconds", 3600),
+            "uninstall_url": data.get("uninstall_url", ""),
         }
     )
     if not form.is_valid():
@@ -144,5 +146,80 @@ def app_create(request: HttpRequest) -> HttpResponse:
         "redirect_uris": created.app.redirect_uris,
         "expiring_tokens": created.app.expiring_tokens,
         "token_lifetime_seconds": created.app.token_lifetime_seconds,
+        "uninstall_url": created.app.uninstall_url,
     }
     return no_store(JsonResponse(body, status=201))
+
+
+def _app_or_problem(client_id: str) -> SandboxApp | JsonResponse:
+    app = SandboxApp.objects.filter(client_id=client_id).first()
+    return app or _problem(404, f"No sandbox app has the client ID {client_id[:64]!r}.")
+
+
+@csrf_exempt
+@sandbox_only
+@require_http_methods(["GET", "POST"])
+def app_state(request: HttpRequest, client_id: str) -> HttpResponse:
+    """The app and the workspaces it is installed in; POST {"uninstall_url"} sets that."""
+    app = _app_or_problem(client_id)
+    if isinstance(app, JsonResponse):
+        return app
+    if request.method == "POST":
+        try:
+            data = _json_body(request)
+        except _BadBody as error:
+            return _problem(400, str(error))
+        url = str(data.get("uninstall_url", ""))
+        if url and not url.startswith(("http://", "https://")):
+            return _problem(400, "uninstall_url must be an absolute http(s) URL.")
+        app.uninstall_url = url[:500]
+        app.save(update_fields=["uninstall_url"])
+    body = {
+        "client_id": app.client_id,
+        "name": app.name,
+        "installed_in": services.sandbox_app_installed_in(app=app),
+        "uninstall_url": app.uninstall_url,
+    }
+    return JsonResponse(body)
+
+
+@csrf_exempt
+@sandbox_only
+@require_POST
+def app_access_token(request: HttpRequest, client_id: str) -> HttpResponse:
+    """POST {"workspace": "<id_code>"}: an internal integration's access token (shown once)."""
+    app = _app_or_problem(client_id)
+    if isinstance(app, JsonResponse):
+        return app
+    try:
+        data = _json_body(request)
+    except _BadBody as error:
+        return _problem(400, str(error))
+    services.workspaces_ensure()
+    workspace = SandboxWorkspace.objects.filter(id_code=str(data.get("workspace", ""))).first()
+    if workspace is None:
+        return _problem(400, 'Name a demo workspace: {"workspace": "acme0us1"}.')
+    token = services.sandbox_access_token_issue(app=app, workspace=workspace)
+    return no_store(JsonResponse({"access_token": token, "workspace": workspace.id_code}))
+
+
+@csrf_exempt
+@sandbox_only
+@require_POST
+def workspace_uninstall(request: HttpRequest, id_code: str) -> HttpResponse:
+    """POST {"client_id"}: the workspace uninstalls the app; a signed notice goes out."""
+    services.workspaces_ensure()
+    row = SandboxWorkspace.objects.filter(id_code=id_code).first()
+    if row is None:
+        return _problem(404, f"No demo workspace has the id_code {id_code!r}.")
+    try:
+        data = _json_body(request)
+    except _BadBody as error:
+        return _problem(400, str(error))
+    app = _app_or_problem(str(data.get("client_id", "")))
+    if isinstance(app, JsonResponse):
+        return app
+    notice = services.sandbox_workspace_uninstall(app=app, workspace=row)
+    sent = None if notice is None else {"url": notice.url, "status": notice.status,
+                                        "detail": notice.detail}  # fmt: skip
+    return JsonResponse({"uninstalled": True, "notice": sent})

@@ -87,6 +87,7 @@ def app_create(request: HttpRequest) -> HttpResponse:
         redirect_uris=form.cleaned_data["redirect_uris"],
         expiring_tokens=form.cleaned_data["expiring_tokens"],
         token_lifetime_seconds=form.cleaned_data["token_lifetime_seconds"],
+        uninstall_url=form.cleaned_data["uninstall_url"],
     )
     return _show_credentials(request, created.app, created.client_secret, fresh=True)
 
@@ -99,6 +100,7 @@ def app_edit(request: HttpRequest, client_id: str) -> HttpResponse:
         "redirect_uris": app.redirect_uris,
         "expiring_tokens": app.expiring_tokens,
         "token_lifetime_seconds": app.token_lifetime_seconds,
+        "uninstall_url": app.uninstall_url,
     }
     form = AppSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -106,9 +108,8 @@ def app_edit(request: HttpRequest, client_id: str) -> HttpResponse:
         messages.success(request, f"Saved the settings of {app.name}.")
         return redirect("sandbox_intercom_index")
     status = 400 if form.errors else 200
-    return render(
-        request, "intercom_sandbox/app_edit.html", {"app": app, "form": form}, status=status
-    )
+    context = {"app": app, "form": form, "workspaces": services.workspaces_ensure()}
+    return render(request, "intercom_sandbox/app_edit.html", context, status=status)
 
 
 @sandbox_only
@@ -117,6 +118,17 @@ def app_rotate_secret(request: HttpRequest, client_id: str) -> HttpResponse:
     app = get_object_or_404(SandboxApp, client_id=client_id)
     secret = services.sandbox_app_rotate_secret(app=app)
     return _show_credentials(request, app, secret, fresh=False)
+
+
+@sandbox_only
+@require_POST
+def app_access_token(request: HttpRequest, client_id: str) -> HttpResponse:
+    """Authentication page: an internal integration's access token for one workspace."""
+    app = get_object_or_404(SandboxApp, client_id=client_id)
+    workspace = get_object_or_404(SandboxWorkspace, id_code=request.POST.get("workspace", ""))
+    token = services.sandbox_access_token_issue(app=app, workspace=workspace)
+    context = {"app": app, "workspace": workspace, "access_token": token}
+    return no_store(render(request, "intercom_sandbox/access_token.html", context))
 
 
 @sandbox_only
