@@ -33,6 +33,9 @@ CSRF_EXEMPT: dict[str, str] = {
     "sandbox_intercom_control_tokens": "sandbox JSON control API (development only)",
     "sandbox_intercom_control_token": "sandbox JSON control API (development only)",
     "sandbox_intercom_control_reset": "sandbox JSON control API (development only)",
+    "sandbox_intercom_control_app": "sandbox JSON control API (development only)",
+    "sandbox_intercom_control_app_access_token": "sandbox JSON control API (development only)",
+    "sandbox_intercom_control_workspace_uninstall": "sandbox JSON control API (development only)",
 }
 
 
