@@ -35,7 +35,7 @@ def results_write(
         return set()
     fields = [*CHECK_FIELDS, *extra_fields]
     with transaction.atomic():
-        # plain path (SELECT, then executemany): 350 ms a batch of 250 against 244 ms here.
+        # plain path (SELECT, executemany): sweep 1.70x, 1.76x the bound against 1.58x, 1.72x.
         if db.vendor == "postgresql":
             held = rows_update(rows=connections, fields=fields, lease_token=lease_token)
         else:
