@@ -142,6 +142,7 @@ def tally_rebuild() -> int:
     Writers to the connections table wait while this runs (a SHARE lock on Postgres;
     SQLite has one writer anyway), so no change slips between the count and the write.
     """
+    # Postgres only: its triggers append deltas under concurrent writers (tallies kept, ops_totals).
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [COMPACT_LOCK])
@@ -167,6 +168,7 @@ def tally_compact() -> dict[str, int]:
     on a writer. Returns how many keys took deltas and how many zero rows were dropped.
     """
     keys = zero = 0
+    # Postgres only: SQLite's triggers update the counts directly (tallies kept, ops_totals).
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [COMPACT_LOCK])

