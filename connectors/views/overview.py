@@ -18,6 +18,7 @@ from django.utils.translation import get_language
 from connectors.health.outcomes import STATUSES, Status
 from connectors.models import App
 from connectors.ops import health
+from connectors.views.live import live_seconds, live_url, wants_live_part
 from portal.models import Team
 from portal.roles import Perm, role_allows
 from portal.tenancy import current_membership, team_view
@@ -46,10 +47,15 @@ def team_overview(request: HttpRequest, team: Team) -> HttpResponse:
     membership = current_membership(request)
     assert membership is not None
     role = membership.role
+    live = wants_live_part(request)
     return render(
         request,
-        "connectors/team_overview.html",
+        "connectors/_team_overview_live.html" if live else "connectors/team_overview.html",
         {
+            "oob": live,
+            "now": now,
+            "live_url": live_url(request),
+            "live_every": live_seconds(),
             "team": team,
             "membership": current_membership(request),
             "tiles": tiles,

@@ -233,3 +233,23 @@ def test_times_since_read_as_django_timesince(now: datetime) -> None:
                     assert since_text(moment, now, language) == timesince(moment, now), moment
             for moment in (now + timedelta(hours=1), now - timedelta(days=400)):
                 assert since_text(moment, now, language) == timesince(moment, now)
+
+
+@pytest.mark.django_db
+def test_the_overview_refreshes_its_tiles_and_rows_with_the_filters_kept(
+    alice_client: Client, team: Team
+) -> None:
+    fleet_build(team, 14)
+    page = alice_client.get("/t/alice-co/?status=revoked").content.decode()
+    assert 'hx-get="/t/alice-co/?status=revoked&amp;part=live" hx-trigger="every 15s"' in page
+    assert "data-live-pause" in page
+    assert ">Pause</button>" in page
+    assert "refreshes every 15 s" in page
+    Connection.objects.filter(team=team, status="healthy").update(status="revoked")
+    live = alice_client.get("/t/alice-co/?status=revoked&part=live", HTTP_HX_REQUEST="true")
+    html = live.content.decode()
+    assert "<html" not in html
+    assert "<form" not in html.split('class="table-wrap"')[0]
+    assert 'id="overview-tiles" hx-swap-oob="true"' in html
+    assert 'data-status-count="revoked" aria-current="true"><strong>6</strong>' in html
+    assert html.count('class="connection-row"') == 6
