@@ -15,7 +15,7 @@ from django.utils.text import Truncator
 from django.utils.timezone import get_current_timezone, localtime
 from django.utils.translation import get_language
 
-from connectors.health.outcomes import STATUSES, Status
+from connectors.health.outcomes import Status
 from connectors.models import App
 from connectors.ops import health
 from connectors.views.live import live_seconds, live_url, wants_live_part
@@ -64,7 +64,11 @@ def team_overview(request: HttpRequest, team: Team) -> HttpResponse:
             "page": page,
             "rows": _overview_rows(team, connections, apps, uptime, now=now),
             "apps": apps.values(),
-            "statuses": STATUSES,
+            "statuses": [
+                (health.ATTENTION, "needs attention"),
+                *((s.value, s.value) for s in health.SEVERITY),
+            ],
+            "regions": health.team_regions(team),
             "may_connect": role_allows(role, Perm.CONNECTIONS_CONNECT),
         },
     )
