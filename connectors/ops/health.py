@@ -277,7 +277,6 @@ def connection_health_context(
         end=now,
         title="Daily check latency over the last 7 days (ms)",
         unit=" ms",
-        time_format="%b %d",
     )
     checks = Paginator(
         Check.objects.filter(connection=connection).order_by("-checked_at", "-id"),
