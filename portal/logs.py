@@ -7,6 +7,8 @@ import json
 import logging
 import re
 
+from django.core.exceptions import PermissionDenied
+
 # Bearer tokens, Fernet blobs and key=value secrets are masked in every log line, as a
 # last line of defence: code should never log them in the first place.
 _PATTERNS = [
@@ -34,6 +36,17 @@ class RedactingFilter(logging.Filter):
         cleaned = redact(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
+        return True
+
+
+class ExpectedForbiddenFilter(logging.Filter):
+    """An expected 403 (a view raised PermissionDenied: a viewer pressing an owner's
+    button) is one warning line; its traceback says nothing an operator can act on."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        expected = record.exc_info and isinstance(record.exc_info[1], PermissionDenied)
+        if expected and getattr(record, "status_code", None) == 403:
+            record.exc_info, record.exc_text = None, None
         return True
 
 

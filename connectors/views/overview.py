@@ -22,7 +22,7 @@ from connectors.views.live import live_seconds, live_url, wants_live_part
 from portal.models import Team
 from portal.roles import Perm, role_allows
 from portal.tenancy import current_membership, team_view
-from portal.timetext import since_text
+from portal.timetext import ago_text, since_text
 
 _TENTH = Decimal("0.1")
 
@@ -83,7 +83,7 @@ class _OverviewRow(NamedTuple):
     reason: str  # shown under the status badge, or ""
     since_iso: str  # "" when the status has no start
     since: str
-    checked: str  # "" when never checked
+    checked: str  # "just now", "<since> ago", or "" when never checked
     latency: str
     uptime: str
     reconnect: str  # the app's public id when the row offers to reconnect, or ""
@@ -135,7 +135,7 @@ def _overview_rows(
                 reason=Truncator(reason).chars(90) if reason else "",
                 since_iso=localtime(since, zone).isoformat() if since else "",
                 since=since_text(since, now, language) if since else "",
-                checked=since_text(checked, now, language) if checked else "",
+                checked=ago_text(checked, now, language) if checked else "",
                 latency="—" if c["last_latency_ms"] is None else f"{c['last_latency_ms']} ms",
                 uptime=percents(uptime[c["id"]]),
                 reconnect=app[0] if app and status == Status.REVOKED else "",
