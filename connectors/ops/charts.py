@@ -27,6 +27,9 @@ PAD_TOP, PAD_BOTTOM = 20, 22  # room for the top value label and for the time ax
 _ids = itertools.count(1)
 # The inner plot's coordinates across (its viewBox), stretched to the chart's width.
 _SPAN = 1000.0
+# A time label is centred on its tick; none closer to either end than this share of the
+# width (26 px of a 326 px chart on a phone: half the widest label, "Nov 27").
+_EDGE = 0.08
 # Time ticks: the first step that gives at most seven labels, and how it reads.
 _TICKS = [
     (timedelta(minutes=10), "%H:%M"),
@@ -100,10 +103,11 @@ def _time_axis(start: datetime, end: datetime, height: int) -> str:
     parts = []
     for moment, label in _ticks(start, end):
         share = _share(moment, start, end)
-        anchor = "start" if share < 0.06 else "end" if share > 0.94 else "middle"
+        if not _EDGE <= share <= 1 - _EDGE:
+            continue  # centred there, the label would run off a phone-width chart
         x, axis = f"{100 * share:.2f}%", height - PAD_BOTTOM
         parts.append(
-            f'<text x="{x}" y="{base}" text-anchor="{anchor}">{label}</text>'
+            f'<text x="{x}" y="{base}" text-anchor="middle">{label}</text>'
             f'<line class="chart-tick" x1="{x}" y1="{axis}" x2="{x}" y2="{axis + 4}"/>'
         )
     return "".join(parts)

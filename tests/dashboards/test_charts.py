@@ -71,11 +71,12 @@ def test_the_y_axis_names_large_values_whole_and_in_seconds() -> None:
 
 
 DAY_AXES = [
-    # (span, labels expected: round times strictly inside it, at most seven)
-    (timedelta(hours=24), ["12:00", "18:00", "00:00", "06:00"]),
-    (timedelta(hours=1), ["07:20", "07:30", "07:40", "07:50", "08:00", "08:10"]),
+    # (span, labels expected: round times inside it, at most seven, none within 8% of an
+    # end, where a centred label would be cut off)
+    (timedelta(hours=24), ["12:00", "18:00", "00:00"]),  # 06:00 is at 94.6%
+    (timedelta(hours=1), ["07:30", "07:40", "07:50", "08:00", "08:10"]),  # 07:20 at 3.3%
     (timedelta(days=7), ["Jan 02", "Jan 03", "Jan 04", "Jan 05", "Jan 06", "Jan 07"]),
-    (timedelta(days=30), ["Jan 02", "Jan 07", "Jan 12", "Jan 17", "Jan 22", "Jan 27"]),
+    (timedelta(days=30), ["Jan 07", "Jan 12", "Jan 17", "Jan 22", "Jan 27"]),
 ]
 
 
