@@ -9,20 +9,9 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from portal.clientaddr import client_ip
-from portal.models import Membership, User
+from portal.models import User
 from portal.secrets.mfa import mfa_decrypt, mfa_encrypt
-
-
-def landing_url(user: User) -> str:
-    """Where a signed-in person starts: their team, a choice of teams, or onboarding."""
-    memberships = list(
-        Membership.objects.filter(user=user).select_related("team").order_by("team__name")[:2]
-    )
-    if not memberships:
-        return reverse("onboarding")
-    if len(memberships) == 1:
-        return reverse("team_overview", kwargs={"team_slug": memberships[0].team.slug})
-    return reverse("home")
+from portal.services.teams import landing_url
 
 
 class AccountAdapter(DefaultAccountAdapter):

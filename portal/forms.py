@@ -19,8 +19,9 @@ class TeamCreateForm(forms.Form):
         max_length=50,
         required=False,
         label="Address",
-        help_text="Optional. The team's pages live under /t/<address>/; it never changes. "
-        "Leave empty to make it from the name.",
+        # Django shows help text as HTML: no angle brackets in it.
+        help_text="Optional. The team's pages live under /t/ and this address (letters, "
+        "digits and dashes); it never changes. Leave empty to make it from the name.",
     )
 
 

@@ -8,6 +8,7 @@ import logging
 import re
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from gunicorn.glogging import Logger as GunicornLogger
 
 # The portal's one redaction rule, for log lines and for what is stored about a failed
@@ -73,6 +74,17 @@ class TextFormatter(logging.Formatter):
 
     def formatException(self, ei: Any) -> str:
         return redact(super().formatException(ei))
+
+
+class ExpectedForbiddenFilter(logging.Filter):
+    """An expected 403 (a view raised PermissionDenied: a viewer pressing an owner's
+    button) is one warning line; its traceback says nothing an operator can act on."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        expected = record.exc_info and isinstance(record.exc_info[1], PermissionDenied)
+        if expected and getattr(record, "status_code", None) == 403:
+            record.exc_info, record.exc_text = None, None
+        return True
 
 
 class JsonFormatter(logging.Formatter):

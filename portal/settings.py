@@ -521,7 +521,10 @@ if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
 LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "portal.logs.RedactingFilter"}},
+    "filters": {
+        "redact": {"()": "portal.logs.RedactingFilter"},
+        "quiet_403": {"()": "portal.logs.ExpectedForbiddenFilter"},
+    },
     "formatters": {
         "text": {
             "()": "portal.logs.TextFormatter",
@@ -534,7 +537,7 @@ LOGGING: dict[str, Any] = {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
             "formatter": LOG_FORMAT,
-            "filters": ["redact"],
+            "filters": ["quiet_403", "redact"],
         }
     },
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},

@@ -33,6 +33,13 @@ def since_text(moment: datetime, now: datetime, language: str | None = None) -> 
     return _since_minutes(minutes, language)
 
 
+def ago_text(moment: datetime, now: datetime, language: str | None = None) -> str:
+    """ "just now" under a minute ("0 minutes ago" reads as a fault), else "<since> ago"."""
+    if now - moment < timedelta(minutes=1):
+        return "just now"
+    return f"{since_text(moment, now, language)} ago"
+
+
 @lru_cache(maxsize=4096)
 def _since_minutes(minutes: int, language: str | None) -> str:
     return timesince(_EPOCH, _EPOCH + timedelta(minutes=minutes))

@@ -63,3 +63,5 @@ if settings.SANDBOX_ENABLED:
         for provider in provider_all()
         if provider.sandbox_urls
     ]
+
+handler500 = "portal.views.errors.server_error"

@@ -5,7 +5,8 @@
     uv run python scripts/screenshots.py --base-url http://127.0.0.1:8000
 
 Drives Debian's Chromium (headless) through Playwright: signs in as the demo owner for
-the team overview and a connection page, and as the demo operator for /ops/.
+the team overview and a connection page, and as the demo operator for /ops/; then the
+team overview again at phone size (390x844).
 """
 
 from __future__ import annotations
@@ -35,10 +36,10 @@ def sign_in(page: Any, base: str, email: str) -> None:
         sys.exit(f"Could not sign in as {email}: run `DEBUG=true uv run manage.py seed_demo`.")
 
 
-def shoot(page: Any, name: str) -> None:
+def shoot(page: Any, name: str, *, full_page: bool = True) -> None:
     page.wait_for_load_state("networkidle")
     path = OUT / name
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     print(f"wrote {path.relative_to(ROOT)}")
 
 
@@ -65,6 +66,11 @@ def main() -> None:
         sign_in(page, base, "ops@demo.example")
         page.goto(f"{base}/ops/")
         shoot(page, "ops.png")
+        phone = browser.new_context(viewport={"width": 390, "height": 844})
+        page = phone.new_page()
+        sign_in(page, base, "owner@demo.example")
+        page.goto(f"{base}/t/demo/")
+        shoot(page, "team-overview-phone.png", full_page=False)  # one screenful
         browser.close()
 
 

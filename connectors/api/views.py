@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -10,7 +11,9 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
+from markdown_it import MarkdownIt
 
 from connectors.api.endpoints import api
 from connectors.api.forms import ApiKeyForm
@@ -57,18 +60,41 @@ def apikey_revoke_view(request: HttpRequest, team: Team, api_key_id: int) -> Htt
     return redirect("apikey_list", team_slug=team.slug)
 
 
+# The schema's texts are Markdown (CommonMark); raw HTML in them is shown as text.
+_MARKDOWN = MarkdownIt("commonmark", {"html": False})
+
+
+def _markdown(text: str) -> SafeString:
+    html: str = _MARKDOWN.render(text)
+    return mark_safe(html)  # noqa: S308 - html disabled: all text escaped
+
+
+def _curl(method: str, path: str, params: list[dict[str, Any]]) -> str:
+    """A request to copy: the key from $PORTAL_API_KEY, a path parameter from $NAME."""
+    url = settings.SITE_URL.rstrip("/") + re.sub(
+        r"\{(\w+)\}", lambda m: f"${m.group(1).upper()}", path
+    )
+    required = [p["name"] for p in params if p["where"] == "query" and p["required"]]
+    if required:
+        url += "?" + "&".join(f"{name}=…" for name in required)
+    verb = "" if method == "GET" else f"-X {method} "
+    return f'curl {verb}-H "Authorization: Bearer $PORTAL_API_KEY" "{url}"'
+
+
 def _operations(schema: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for path, methods in schema.get("paths", {}).items():
         for method, op in methods.items():
             params = [
                 {"name": p["name"], "where": p["in"], "required": p.get("required", False),
-                 "description": p.get("description", "")}
+                 "description": _markdown(p.get("description", "") or "\N{EN DASH}")}
                 for p in op.get("parameters", [])
             ]  # fmt: skip
             rows.append({
                 "method": method.upper(), "path": path, "summary": op.get("summary", ""),
+                "description": _markdown(op.get("description", "")),
                 "params": params, "responses": sorted(op.get("responses", {}).keys()),
+                "curl": _curl(method.upper(), path, params),
             })  # fmt: skip
     return rows
 
@@ -79,5 +105,9 @@ def api_docs(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "api/docs.html",
-        {"info": schema.get("info", {}), "operations": _operations(dict(schema))},
+        {
+            "info": schema.get("info", {}),
+            "description": _markdown(schema.get("info", {}).get("description", "")),
+            "operations": _operations(dict(schema)),
+        },
     )

@@ -14,9 +14,10 @@ from urllib.parse import quote
 
 from django.core.paginator import Page, Paginator
 from django.db import connection as db
-from django.db.models import Count, Field, Model, Q, QuerySet
+from django.db.models import Case, Count, F, Field, Model, Q, QuerySet, Value, When
+from django.db.models.functions import Lower
 
-from connectors.health.outcomes import STATUSES, Outcome
+from connectors.health.outcomes import STATUSES, Outcome, Status
 from connectors.models import Check, CheckDaily, Connection, Transition
 from connectors.ops import charts
 from connectors.ops.selectors import query_text
@@ -27,20 +28,32 @@ from portal.models import Team
 UP_OUTCOMES = (Outcome.OK, Outcome.FORBIDDEN, Outcome.RATE_LIMITED)
 CHECKS_PER_PAGE = 20
 CONNECTIONS_PER_PAGE = 50
-SORTS = {
+# Problems first: the order the overview shows statuses in, worst first.
+SEVERITY = (Status.REVOKED, Status.FAILING, Status.DEGRADED, Status.PENDING, Status.HEALTHY,
+            Status.DISCONNECTED)  # fmt: skip
+# The "needs attention" filter: the statuses someone should act on.
+ATTENTION = "attention"
+NEEDS_ATTENTION = (Status.REVOKED, Status.FAILING, Status.DEGRADED)
+_SEVERITY = Case(*(When(status=s.value, then=Value(k)) for k, s in enumerate(SEVERITY)),
+                 default=Value(len(SEVERITY)))  # fmt: skip
+SORTS: dict[str, tuple[Any, ...]] = {
+    # By severity, then longest in that status first (never-started statuses last).
+    "status": (_SEVERITY.asc(), F("status_since").asc(nulls_last=True), "id"),
+    "-status": (_SEVERITY.desc(), F("status_since").desc(nulls_first=True), "-id"),
     "name": ("workspace_name", "id"),
     "-name": ("-workspace_name", "-id"),
-    "status": ("status", "workspace_name", "id"),
-    "since": ("status_since", "id"),
-    "-since": ("-status_since", "-id"),
-    "checked": ("last_checked_at", "id"),
-    "-checked": ("-last_checked_at", "-id"),
-    "latency": ("last_latency_ms", "id"),
-    "-latency": ("-last_latency_ms", "-id"),
+    # Empty values (never started, never checked) come last either way, on every database.
+    "since": (F("status_since").asc(nulls_last=True), "id"),
+    "-since": (F("status_since").desc(nulls_last=True), "-id"),
+    "checked": (F("last_checked_at").asc(nulls_last=True), "id"),
+    "-checked": (F("last_checked_at").desc(nulls_last=True), "-id"),
+    "latency": (F("last_latency_ms").asc(nulls_last=True), "id"),
+    "-latency": (F("last_latency_ms").desc(nulls_last=True), "-id"),
 }
 # A column header sorts by its first sort, then by the reverse one when clicked again.
 COLUMN_SORTS = {"name": "name", "status": "status", "since": "since", "checked": "-checked",
                 "latency": "-latency"}  # fmt: skip
+DEFAULT_SORT = "status"
 # The columns the overview shows: a narrow row (no tokens, none of the scheduler's
 # columns) sorts and loads faster, and without a join with the apps, which Postgres would
 # run over the whole team before sorting (the page names the apps from the team's).
@@ -55,7 +68,7 @@ class TeamFilters:
     app: str = ""  # app public id
     region: str = ""
     q: str = ""
-    sort: str = "name"
+    sort: str = DEFAULT_SORT
 
     @classmethod
     def from_query(cls, query: Any) -> TeamFilters:
@@ -64,15 +77,16 @@ class TeamFilters:
 
         status, sort = get("status"), get("sort")
         return cls(
-            status=status if status in STATUSES else "",
+            status=status if status in STATUSES or status == ATTENTION else "",
             app=get("app", 32),
-            region=get("region", 20),
+            region=get("region", 20).lower(),
             q=get("q"),
-            sort=sort if sort in SORTS else "name",
+            sort=sort if sort in SORTS else DEFAULT_SORT,
         )
 
     def as_query(self) -> dict[str, str]:
-        return {k: v for k, v in self.__dict__.items() if v and not (k == "sort" and v == "name")}
+        return {k: v for k, v in self.__dict__.items()
+                if v and not (k == "sort" and v == DEFAULT_SORT)}  # fmt: skip
 
     def sort_links(self) -> dict[str, str]:
         """Each column header's link: the same filters, sorted by that column, in reverse
@@ -85,12 +99,21 @@ class TeamFilters:
             links[column] = f"?{keep}sort={sort}"
         return links
 
+    def sort_marks(self) -> dict[str, str]:
+        """Each column's `aria-sort`: "ascending" or "descending" where the list is sorted
+        by it, "" elsewhere."""
+        direction = "descending" if self.sort.startswith("-") else "ascending"
+        return {column: direction if self.sort.lstrip("-") == column else ""
+                for column in COLUMN_SORTS}  # fmt: skip
+
     def count_from(self, tiles: dict[str, int]) -> int | None:
         """How many connections match, when the status tiles already tell (no filter but
         the status one); None otherwise. Exact because `team_tiles` counts the table
         itself: tiles from a lagging count would cut rows off the last page."""
         if self.app or self.region or self.q:
             return None
+        if self.status == ATTENTION:
+            return sum(tiles[s] for s in NEEDS_ATTENTION)
         return tiles[self.status] if self.status else sum(tiles.values())
 
 
@@ -101,16 +124,24 @@ def team_tiles(team: Team) -> dict[str, int]:
     return {s: counts.get(s, 0) for s in STATUSES}
 
 
+def team_regions(team: Team) -> list[str]:
+    """The regions of the team's connections, lower case, for the region filter's choices."""
+    rows = Connection.objects.filter(team=team).exclude(region="")
+    return list(rows.order_by(Lower("region")).values_list(Lower("region"), flat=True).distinct())
+
+
 def team_connections(team: Team, filters: TeamFilters) -> QuerySet[Connection, dict[str, Any]]:
     """The team's connections that match `filters`, sorted, as dicts of OVERVIEW_FIELDS
     (plain rows: model instances cost more to make than the query to run)."""
     rows = Connection.objects.filter(team=team)
-    if filters.status:
+    if filters.status == ATTENTION:
+        rows = rows.filter(status__in=NEEDS_ATTENTION)
+    elif filters.status:
         rows = rows.filter(status=filters.status)
     if filters.app:
         rows = rows.filter(app__public_id=filters.app)
     if filters.region:
-        rows = rows.filter(region=filters.region)
+        rows = rows.filter(region__iexact=filters.region)
     if filters.q:
         rows = rows.filter(Q(workspace_name__icontains=filters.q) | Q(external_id=filters.q))
     shown: QuerySet[Connection, dict[str, Any]] = rows.values(*OVERVIEW_FIELDS)
@@ -240,7 +271,6 @@ def connection_health_context(
         end=now,
         title="Daily check latency over the last 7 days (ms)",
         unit=" ms",
-        time_format="%b %d",
     )
     checks = Paginator(
         Check.objects.filter(connection=connection).order_by("-checked_at", "-id"),

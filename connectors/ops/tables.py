@@ -20,7 +20,7 @@ from django.utils.safestring import SafeString
 from django.utils.timezone import localtime
 
 from connectors.models import Connection, Transition
-from portal.timetext import since_text
+from portal.timetext import ago_text, since_text
 
 
 @dataclass(frozen=True)
@@ -61,11 +61,11 @@ def transition_items(rows: Sequence[Transition], *, now: datetime, links: Links)
     one = links.one
     return format_html_join(
         "\n",
-        '<li><time datetime="{}">{} ago</time>: <a href="{}{}/">{}</a> '
+        '<li><time datetime="{}">{}</time>: <a href="{}{}/">{}</a> '
         '<span class="muted">({})</span> <span class="badge badge-{}">{}</span> → '
         '<span class="badge badge-{}">{}</span></li>',
         (
-            (localtime(t.at).isoformat(), since_text(t.at, now), one, t.connection_id,
+            (localtime(t.at).isoformat(), ago_text(t.at, now), one, t.connection_id,
              t.connection.workspace_name or t.connection.external_id, t.team.name,
              t.from_status, t.from_status, t.to_status, t.to_status)
             for t in rows

@@ -56,13 +56,13 @@ def _charts(now: Any) -> dict[str, Any]:
     hour = [b for b in day.buckets if b[0] >= now - timedelta(hours=1)]
     start_day, start_hour = now - timedelta(days=1), now - timedelta(hours=1)
 
-    def latency(buckets: list[Any], start: Any, title: str, fmt: str) -> Any:
+    def latency(buckets: list[Any], start: Any, title: str) -> Any:
         return charts.line_chart(
             series=[
                 charts.Series("p50", [(b[0], b[2]) for b in buckets], "chart-line"),
                 charts.Series("p95", [(b[0], b[3]) for b in buckets], "chart-line-alt"),
             ],
-            start=start, end=now, title=title, unit=" ms", time_format=fmt,
+            start=start, end=now, title=title, unit=" ms",
         )  # fmt: skip
 
     def throughput(buckets: list[Any], start: Any, title: str) -> Any:
@@ -74,8 +74,8 @@ def _charts(now: Any) -> dict[str, Any]:
     return {
         "chart_throughput_hour": throughput(hour, start_hour, "Checks per minute, last hour"),
         "chart_throughput_day": throughput(day.buckets, start_day, "Checks per minute, last day"),
-        "chart_latency_hour": latency(hour, start_hour, "Check latency, last hour", "%H:%M"),
-        "chart_latency_day": latency(day.buckets, start_day, "Check latency, last day", "%H:%M"),
+        "chart_latency_hour": latency(hour, start_hour, "Check latency, last hour"),
+        "chart_latency_day": latency(day.buckets, start_day, "Check latency, last day"),
         "checks_day": day.checks,
     }
 

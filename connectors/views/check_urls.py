@@ -1,7 +1,9 @@
 """ "Check now" (team-scoped): /t/<team_slug>/connections/<id>/check/...
 
 POST queues one high-priority check and answers an htmx fragment that polls the status
-route until the check is recorded; then the fragment shows the result. No full reload.
+route until the check is recorded and, after a dead-token answer, until its confirming
+retry has settled the status; then the fragment shows the result and tells the page
+(the `connection-checked` event) to refresh its details and history. No full reload.
 """
 
 from __future__ import annotations
@@ -27,17 +29,26 @@ GIVE_UP_AFTER = timedelta(seconds=60)
 def _fragment(
     request: HttpRequest, team: Team, connection: Connection, *, message: str = ""
 ) -> HttpResponse:
-    done = check_now_done(connection)
+    recorded = check_now_done(connection)
     requested = connection.check_requested_at
-    stalled = not done and requested is not None and timezone.now() - requested > GIVE_UP_AFTER
+    late = requested is not None and timezone.now() - requested > GIVE_UP_AFTER
+    # A retry that keeps answering transiently leaves the confirmation pending: past the
+    # limit the status as it stands is the answer.
+    confirming = recorded and connection.pending_confirmation and not late
+    stalled = not recorded and late
+    settled = recorded and not confirming and not message
     context = {
         "team": team,
         "connection": connection,
-        "checking": not done and not stalled and not message,
+        "checking": not recorded and not stalled and not message,
+        "confirming": confirming and not message,
         "stalled": stalled,
         "message": message,
     }
-    return render(request, "connectors/_check_now_status.html", context)
+    response = render(request, "connectors/_check_now_status.html", context)
+    if settled:
+        response["HX-Trigger"] = "connection-checked"
+    return response
 
 
 @team_view(Perm.CONNECTIONS_CONNECT)

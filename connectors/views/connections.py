@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from connectors.health.outcomes import Status
 from connectors.models import App, AppKind, Connection
@@ -20,6 +21,7 @@ from connectors.services.connections import (
     connection_disconnect,
     connection_revokes_on_disconnect,
 )
+from connectors.views.live import live_seconds, live_url, wants_live_part
 from portal.models import AuditEvent, Team
 from portal.roles import Perm, role_allows
 from portal.secrets import SecretFormField
@@ -142,7 +144,13 @@ def connection_detail(request: HttpRequest, connection_id: int, team: Team) -> H
         "may_reconnect": may_connect and connection.app is not None,
         "may_disconnect": may_disconnect and connection.status != Status.DISCONNECTED,
         "is_disconnected": connection.status == Status.DISCONNECTED,
+        "now": timezone.now(),
+        "oob": wants_live_part(request),
+        "live_url": live_url(request),
+        "live_every": live_seconds(),
     }
+    if context["oob"]:
+        return render(request, "connectors/_connection_live.html", context)
     return render(request, "connectors/connection_detail.html", context)
 
 

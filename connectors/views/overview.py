@@ -15,13 +15,14 @@ from django.utils.text import Truncator
 from django.utils.timezone import get_current_timezone, localtime
 from django.utils.translation import get_language
 
-from connectors.health.outcomes import STATUSES, Status
+from connectors.health.outcomes import Status
 from connectors.models import App
 from connectors.ops import health
+from connectors.views.live import live_seconds, live_url, wants_live_part
 from portal.models import Team
 from portal.roles import Perm, role_allows
 from portal.tenancy import current_membership, team_view
-from portal.timetext import since_text
+from portal.timetext import ago_text, since_text
 
 _TENTH = Decimal("0.1")
 
@@ -46,10 +47,15 @@ def team_overview(request: HttpRequest, team: Team) -> HttpResponse:
     membership = current_membership(request)
     assert membership is not None
     role = membership.role
+    live = wants_live_part(request)
     return render(
         request,
-        "connectors/team_overview.html",
+        "connectors/_team_overview_live.html" if live else "connectors/team_overview.html",
         {
+            "oob": live,
+            "now": now,
+            "live_url": live_url(request),
+            "live_every": live_seconds(),
             "team": team,
             "membership": current_membership(request),
             "tiles": tiles,
@@ -58,7 +64,11 @@ def team_overview(request: HttpRequest, team: Team) -> HttpResponse:
             "page": page,
             "rows": _overview_rows(team, connections, apps, uptime, now=now),
             "apps": apps.values(),
-            "statuses": STATUSES,
+            "statuses": [
+                (health.ATTENTION, "needs attention"),
+                *((s.value, s.value) for s in health.SEVERITY),
+            ],
+            "regions": health.team_regions(team),
             "may_connect": role_allows(role, Perm.CONNECTIONS_CONNECT),
         },
     )
@@ -73,7 +83,7 @@ class _OverviewRow(NamedTuple):
     reason: str  # shown under the status badge, or ""
     since_iso: str  # "" when the status has no start
     since: str
-    checked: str  # "" when never checked
+    checked: str  # "just now", "<since> ago", or "" when never checked
     latency: str
     uptime: str
     reconnect: str  # the app's public id when the row offers to reconnect, or ""
@@ -125,7 +135,7 @@ def _overview_rows(
                 reason=Truncator(reason).chars(90) if reason else "",
                 since_iso=localtime(since, zone).isoformat() if since else "",
                 since=since_text(since, now, language) if since else "",
-                checked=since_text(checked, now, language) if checked else "",
+                checked=ago_text(checked, now, language) if checked else "",
                 latency="—" if c["last_latency_ms"] is None else f"{c['last_latency_ms']} ms",
                 uptime=percents(uptime[c["id"]]),
                 reconnect=app[0] if app and status == Status.REVOKED else "",

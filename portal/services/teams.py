@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
 from django.utils.text import slugify
 
 from portal.models import Membership, Team, User
@@ -215,3 +216,27 @@ def membership_remove(
 def teams_for_user(user: User) -> list[Membership]:
     """The user's memberships with their teams, for the switcher and the landing page."""
     return list(Membership.objects.filter(user=user).select_related("team").order_by("team__name"))
+
+
+def landing_url(user: User) -> str:
+    """Where a signed-in person starts: their team, a choice of teams, the operators'
+    dashboard for staff in no team, or onboarding."""
+    memberships = list(
+        Membership.objects.filter(user=user).select_related("team").order_by("team__name")[:2]
+    )
+    if not memberships:
+        return _staff_landing(user) or reverse("onboarding")
+    if len(memberships) == 1:
+        return reverse("team_overview", kwargs={"team_slug": memberships[0].team.slug})
+    return reverse("home")
+
+
+def _staff_landing(user: User) -> str | None:
+    # By URL name: the dashboard is the connectors' (the people layer does not import it),
+    # and a deployment without it sends staff to onboarding like anyone else.
+    if not user.is_staff:
+        return None
+    try:
+        return reverse("ops_dashboard")
+    except NoReverseMatch:
+        return None

@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 
 from portal.forms import TeamCreateForm
 from portal.models import User
-from portal.services.teams import teams_for_user
+from portal.services.teams import landing_url, teams_for_user
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -16,7 +16,7 @@ def home(request: HttpRequest) -> HttpResponse:
     assert isinstance(request.user, User)
     memberships = teams_for_user(request.user)
     if not memberships:
-        return redirect("onboarding")
+        return redirect(landing_url(request.user))
     if len(memberships) == 1:
         return redirect("team_overview", team_slug=memberships[0].team.slug)
     return render(request, "portal/home.html", {"memberships": memberships})

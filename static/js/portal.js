@@ -1,6 +1,7 @@
 // Small progressive enhancements; every page works without them.
 (function () {
   "use strict";
+  document.documentElement.classList.add("js");
   function copyFrom(button) {
     var target = document.getElementById(button.getAttribute("data-copy-target"));
     if (!target) { return; }
@@ -15,6 +16,31 @@
     var button = event.target.closest("[data-copy-target]");
     if (button) { event.preventDefault(); copyFrom(button); }
   });
+  // The header's Menu button (shown at phone size only, by the stylesheet).
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest(".nav-toggle");
+    if (!toggle) { return; }
+    var menu = document.getElementById(toggle.getAttribute("aria-controls"));
+    var open = toggle.getAttribute("aria-expanded") !== "true";
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    if (menu) { menu.classList.toggle("is-open", open); }
+  });
+  // A table wider than its box gets a line above it saying it scrolls sideways.
+  function hintWideTables() {
+    document.querySelectorAll(".table-wrap").forEach(function (wrap) {
+      var hint = wrap.previousElementSibling;
+      if (!hint || !hint.classList.contains("scroll-hint")) {
+        hint = document.createElement("p");
+        hint.className = "scroll-hint";
+        hint.textContent = "Scroll the table sideways for more →";
+        wrap.parentNode.insertBefore(hint, wrap);
+      }
+      hint.classList.toggle("is-shown", wrap.scrollWidth > wrap.clientWidth + 1);
+    });
+  }
+  document.addEventListener("DOMContentLoaded", hintWideTables);
+  window.addEventListener("resize", hintWideTables);
+  document.addEventListener("htmx:afterSettle", hintWideTables);
   document.addEventListener("submit", function (event) {
     var message = event.target.getAttribute("data-confirm");
     if (message && !window.confirm(message)) { event.preventDefault(); }

@@ -24,9 +24,9 @@ def test_staff_sees_seeded_numbers_filters_to_revoked_and_drills_down(
         assert int(shown.replace(",", "")) == Connection.objects.filter(status=status).count()
     assert page.locator("svg.chart").count() >= 4
 
-    # The pause control stops the 15 s refresh (ops.js cancels htmx's polls).
-    page.click("[data-ops-pause]")
-    assert page.locator("[data-ops-pause]").get_attribute("aria-pressed") == "true"
+    # The pause control stops the 15 s refresh (live.js cancels htmx's polls).
+    page.get_by_role("button", name="Pause").click()
+    assert page.locator("[data-live-pause]").get_attribute("aria-pressed") == "true"
 
     page.click('[data-status-count="revoked"]')
     page.wait_for_url("**/ops/connections/?status=revoked")

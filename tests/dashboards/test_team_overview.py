@@ -46,6 +46,7 @@ def test_filters_by_status_app_region_and_search(alice_client: Client, team: Tea
     assert count(2) in alice_client.get("/t/alice-co/?status=revoked").content.decode()
     assert count(1) in alice_client.get(f"/t/alice-co/?app={other.public_id}").content.decode()
     assert count(5) in alice_client.get("/t/alice-co/?region=eu").content.decode()
+    assert count(5) in alice_client.get("/t/alice-co/?region=EU").content.decode()
     assert count(1) in alice_client.get("/t/alice-co/?q=alice-co-00003").content.decode()
     assert count(10) in alice_client.get("/t/alice-co/?q=workspace 0000").content.decode()
 
@@ -130,7 +131,7 @@ def test_sort_links_keep_the_filters_and_reverse_the_current_sort(
     for sort, header in [("name", "Workspace"), ("status", "Status"), ("since", "Since"),
                          ("-checked", "Last check"), ("latency", "Latency")]:  # fmt: skip
         assert f'<a href="{keep}{sort}">{header}</a>' in html
-    html = alice_client.get("/t/alice-co/").content.decode()
+    html = alice_client.get("/t/alice-co/?sort=name").content.decode()
     assert '<a href="?sort=-name">Workspace</a>' in html
     html = alice_client.get("/t/alice-co/?sort=since").content.decode()
     assert '<a href="?sort=-since">Since</a>' in html
@@ -233,3 +234,103 @@ def test_times_since_read_as_django_timesince(now: datetime) -> None:
                     assert since_text(moment, now, language) == timesince(moment, now), moment
             for moment in (now + timedelta(hours=1), now - timedelta(days=400)):
                 assert since_text(moment, now, language) == timesince(moment, now)
+
+
+@pytest.mark.django_db
+def test_the_overview_refreshes_its_tiles_and_rows_with_the_filters_kept(
+    alice_client: Client, team: Team
+) -> None:
+    fleet_build(team, 14)
+    page = alice_client.get("/t/alice-co/?status=revoked").content.decode()
+    assert 'hx-get="/t/alice-co/?status=revoked&amp;part=live" hx-trigger="every 15s"' in page
+    assert "data-live-pause" in page
+    assert ">Pause</button>" in page
+    assert "refreshes every 15 s" in page
+    Connection.objects.filter(team=team, status="healthy").update(status="revoked")
+    live = alice_client.get("/t/alice-co/?status=revoked&part=live", HTTP_HX_REQUEST="true")
+    html = live.content.decode()
+    assert "<html" not in html
+    assert "<form" not in html.split('class="table-wrap"')[0]
+    assert 'id="overview-tiles" hx-swap-oob="true"' in html
+    assert 'data-status-count="revoked" aria-current="true"><strong>6</strong>' in html
+    assert html.count('class="connection-row"') == 6
+
+
+# (workspace, status, hours in that status or None when it never started), in the order the
+# issue asks for by default: revoked, failing, degraded, pending, healthy, then longest first.
+PROBLEMS_FIRST = [
+    ("Revoked long", "revoked", 50),
+    ("Revoked new", "revoked", 1),
+    ("Failing", "failing", 3),
+    ("Degraded long", "degraded", 9),
+    ("Degraded new", "degraded", 2),
+    ("Pending", "pending", None),
+    ("Healthy long", "healthy", 700),
+    ("Healthy new", "healthy", 5),
+]
+
+
+def _problem_fleet(team: Team) -> None:
+    now = timezone.now()
+    app = AppFactory(team=team)
+    for name, status, hours in reversed(PROBLEMS_FIRST):  # made in the wrong order
+        since = None if hours is None else now - timedelta(hours=hours)
+        ConnectionFactory(app=app, workspace_name=name, status=status, status_since=since,
+                          region="EU" if "long" in name else "us")  # fmt: skip
+
+
+def _order(html: str) -> list[str]:
+    names = [name for name, _, _ in PROBLEMS_FIRST]
+    return sorted((n for n in names if f">{n}</a>" in html), key=lambda n: html.index(f">{n}</a>"))
+
+
+@pytest.mark.django_db
+def test_the_default_order_puts_problems_first_longest_first(
+    alice_client: Client, team: Team
+) -> None:
+    _problem_fleet(team)
+    html = alice_client.get("/t/alice-co/").content.decode()
+    assert _order(html) == [name for name, _, _ in PROBLEMS_FIRST]
+    assert 'aria-sort="ascending"><a href="?sort=-status">Status</a>' in html
+    reverse_order = alice_client.get("/t/alice-co/?sort=-status").content.decode()
+    assert _order(reverse_order) == [name for name, _, _ in reversed(PROBLEMS_FIRST)]
+
+
+# Each sortable column: its two sorts and the first workspace of each, from PROBLEMS_FIRST.
+BOTH_WAYS = [
+    ("name", "Degraded long", "-name", "Revoked new"),
+    ("since", "Healthy long", "-since", "Revoked new"),  # never started: last either way
+]
+
+
+@pytest.mark.django_db
+def test_every_sortable_column_sorts_both_ways(alice_client: Client, team: Team) -> None:
+    _problem_fleet(team)
+    for sort, first, flipped, flipped_first in BOTH_WAYS:
+        assert _order(alice_client.get(f"/t/alice-co/?sort={sort}").content.decode())[0] == first
+        html = alice_client.get(f"/t/alice-co/?sort={flipped}").content.decode()
+        assert _order(html)[0] == flipped_first
+    for column in ("checked", "latency"):
+        one = _order(alice_client.get(f"/t/alice-co/?sort={column}").content.decode())
+        other = _order(alice_client.get(f"/t/alice-co/?sort=-{column}").content.decode())
+        assert one != other
+
+
+@pytest.mark.django_db
+def test_filters_are_choices_and_needs_attention_keeps_to_problems(
+    alice_client: Client, team: Team
+) -> None:
+    _problem_fleet(team)
+    html = alice_client.get("/t/alice-co/?status=attention&region=eu").content.decode()
+    assert '<option value="attention" selected>needs attention</option>' in html
+    assert '<option value="eu" selected>eu</option>' in html
+    assert '<option value="us">us</option>' in html
+    assert 'name="region" value=' not in html  # no free text box
+    assert _order(html) == ["Revoked long", "Degraded long"]
+    # The choice survives in the URL: pages, sort links and the live refresh keep it.
+    assert "?status=attention&amp;region=eu&amp;sort=name" in html
+    assert "status=attention&amp;region=eu&amp;part=live" in html
+    attention = alice_client.get("/t/alice-co/?status=attention").content.decode()
+    assert _order(attention) == ["Revoked long", "Revoked new", "Failing", "Degraded long",
+                                 "Degraded new"]  # fmt: skip
+    assert 'data-result-count="5"' in attention

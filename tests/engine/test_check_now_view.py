@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
+from connectors.engine.batch import batch_run
 from connectors.models import Check
 from connectors.tasks import check_now
 from portal.celery import app as celery_app
@@ -164,3 +165,33 @@ def test_without_htmx_and_with_the_broker_down_the_page_says_checks_are_delayed(
     assert answer.status_code == 200
     assert "Checks are delayed" in answer.content.decode()
     assert not Check.objects.exists()
+
+
+def test_check_now_follows_a_dead_token_through_its_confirming_retry(
+    linked: Linked, bob_client: Client, queued: None
+) -> None:
+    # The issue: "Check now" showed "[healthy] ... revoked" and never updated after the
+    # confirming check. Now it keeps polling until the status has settled.
+    press, status = _urls(linked)
+    linked.sandbox.control(f"tokens/{linked.token[:12]}", {"mode": "revoked"})
+    bob_client.post(press, **HX)
+    check_now(linked.connection.pk)  # the first dead-token answer
+    first = bob_client.get(status, **HX)
+    assert "Confirming with a second check" in first.content.decode()
+    assert f'hx-get="{status}"' in first.content.decode()
+    assert "HX-Trigger" not in first.headers
+
+    connection = linked.reload()
+    batch_run(ids=[connection.pk], lease_token=connection.lease_token, trigger="confirm")
+    settled = bob_client.get(status, **HX)
+    assert 'data-status="revoked"' in settled.content.decode()
+    assert "hx-get" not in settled.content.decode()
+    # The page's details and history refresh on this event.
+    assert settled.headers["HX-Trigger"] == "connection-checked"
+    detail = reverse("connection_detail", args=[linked.connection.team.slug, connection.pk])
+    page = bob_client.get(detail).content.decode()
+    assert 'hx-trigger="every 15s, connection-checked from:body"' in page
+    live = bob_client.get(f"{detail}?part=live", **HX).content.decode()
+    assert "<html" not in live
+    assert 'id="connection-status" data-status="revoked" hx-swap-oob="true"' in live
+    assert live.count('class="health-check-row"') == 2

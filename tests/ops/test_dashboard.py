@@ -45,7 +45,7 @@ def test_the_body_refreshes_through_htmx(ops_client: Client, team: Team) -> None
     fleet_build(team, 3)
     page = ops_client.get("/ops/").content.decode()
     assert 'hx-trigger="every 15s"' in page
-    assert "data-ops-pause" in page
+    assert "data-live-pause" in page
     fragment = ops_client.get("/ops/?part=body", HTTP_HX_REQUEST="true").content.decode()
     assert "<html" not in fragment
     assert "data-status-count" in fragment

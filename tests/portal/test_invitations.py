@@ -53,7 +53,7 @@ def test_the_link_shows_the_invitation_to_a_visitor_with_sign_in_and_sign_up(
     path = _invite(alice_client, team, "erin@example.com")
     page = client.get(path).content.decode()
     assert "Join Alice &amp; Co" in page
-    assert "/accounts/signup/?next=" in page
+    assert "/accounts/signup/?email=erin%40example.com&amp;next=" in page
     assert "/accounts/login/?next=" in page
 
 
