@@ -54,6 +54,13 @@ STATUSES += ["pending"] * 2 + ["disconnected"] * 3
 BIG_TEAM = 5000
 
 
+def sandbox_provider_key() -> str:
+    """The bench's provider: the registered one with a sandbox (benches name none)."""
+    from connectors.providers import provider_all
+
+    return next(provider.key for provider in provider_all() if provider.sandbox_urls)
+
+
 def recreate_database() -> None:
     import psycopg
 
@@ -88,6 +95,7 @@ def seed(connections: int, teams: int, daily_days: int) -> dict[str, Any]:
     import django
 
     django.setup()
+    provider_key = sandbox_provider_key()
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
     from django.db import connection as db
@@ -109,7 +117,7 @@ def seed(connections: int, teams: int, daily_days: int) -> dict[str, Any]:
     team_ids = list(Team.objects.order_by("slug").values_list("id", flat=True))
     Membership.objects.create(team_id=team_ids[0], user=owner, role="owner")
     with raw.cursor() as cur:
-        copy_rows(cur, App, ({"team_id": t, "public_id": f"bench{t:07d}", "provider": "intercom",
+        copy_rows(cur, App, ({"team_id": t, "public_id": f"bench{t:07d}", "provider": provider_key,
                               "name": "Support", "region": "us", "client_id": f"c{t}",
                               "created_at": now, "updated_at": now} for t in team_ids))  # fmt: skip
     apps = dict(App.objects.values_list("team_id", "id"))
@@ -122,7 +130,7 @@ def seed(connections: int, teams: int, daily_days: int) -> dict[str, Any]:
         for i, team_id in enumerate(owners):
             status = rng.choice(STATUSES)
             yield {
-                "team_id": team_id, "app_id": apps[team_id], "provider": "intercom",
+                "team_id": team_id, "app_id": apps[team_id], "provider": provider_key,
                 "external_id": f"w{i:07d}", "workspace_name": f"Workspace {i:07d}",
                 "region": rng.choice(["us", "us", "eu", "au"]), "status": status,
                 "status_since": now - timedelta(minutes=rng.randint(1, 60 * 24 * 30)),
@@ -156,7 +164,7 @@ def seed(connections: int, teams: int, daily_days: int) -> dict[str, Any]:
         buckets = [now - timedelta(minutes=5 * k) for k in range(1, max(2, daily_days) * 288)]
         fleet = copy_rows(cur, FleetRollup, (
             {"bucket": b.replace(second=0, microsecond=0, minute=b.minute // 5 * 5),
-             "provider": "intercom", "region": region, "checks": 20 * teams // 3,
+             "provider": provider_key, "region": region, "checks": 20 * teams // 3,
              "ok": 20 * teams // 3, "latency_p50_ms": 180, "latency_p95_ms": 420}
             for b in buckets for region in ("us", "eu", "au")
         ))  # fmt: skip

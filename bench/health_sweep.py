@@ -26,6 +26,13 @@ sys.path.insert(0, str(ROOT))
 PER_APP = 100  # connections per app: each app stays far inside its rate budget
 
 
+def sandbox_provider_key() -> str:
+    """The bench's provider: the registered one with a sandbox (benches name none)."""
+    from connectors.providers import provider_all
+
+    return next(provider.key for provider in provider_all() if provider.sandbox_urls)
+
+
 def parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=10_000)
@@ -74,6 +81,7 @@ def configure(args: argparse.Namespace) -> None:
 
 def seed(n: int, now: datetime) -> None:
     """N healthy, due connections in apps of PER_APP, written with COPY."""
+    provider_key = sandbox_provider_key()
     from django.core.cache import cache
     from django.db import connection
 
@@ -91,7 +99,7 @@ def seed(n: int, now: datetime) -> None:
     cache.clear()
     team, _ = Team.objects.get_or_create(slug="bench", defaults={"name": "Bench"})
     apps = [
-        App(team=team, provider="intercom", name=f"bench {i}", region="sandbox",
+        App(team=team, provider=provider_key, name=f"bench {i}", region="sandbox",
             client_id=f"bench-{i}", check_interval_seconds=300)
         for i in range((n + PER_APP - 1) // PER_APP)
     ]  # fmt: skip
@@ -110,7 +118,7 @@ def seed(n: int, now: datetime) -> None:
     ):
         for i in range(n):
             token = field.get_db_prep_value(Secret(f"bench-{i}"), connection)
-            copy.write_row((team.pk, apps[i // PER_APP].pk, "intercom", f"w{i}", f"w{i}", "us",
+            copy.write_row((team.pk, apps[i // PER_APP].pk, provider_key, f"w{i}", f"w{i}", "us",
                             token, "healthy", now, 0, 0, False, 0, "", "", "", "", "", "", "",
                             now, now))  # fmt: skip
     print(f"seeded {n} connections with COPY in {time.monotonic() - started:.1f} s")
@@ -165,7 +173,7 @@ def sweep(args: argparse.Namespace) -> None:
     from connectors.tasks import _enqueue_batch
 
     server = subprocess.Popen(
-        [sys.executable, str(ROOT / "bench" / "fake_me.py"), "--port", str(args.port),
+        [sys.executable, str(ROOT / "tests" / "support" / "fake_me.py"), "--port", str(args.port),
          "--latency-ms", str(args.latency_ms)]
     )  # fmt: skip
     out = Path(tempfile.mkdtemp(prefix="bench-"))

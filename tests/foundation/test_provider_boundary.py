@@ -19,7 +19,7 @@ PROVIDERS = REPO / "connectors" / "providers"
 VOCABULARY = {
     "intercom": ["intercom", "developer hub", "id_code", "eagle", "admin_with_app"],
 }
-PRODUCT_FOLDERS = ("portal", "connectors", "templates", "static", "docker")
+PRODUCT_FOLDERS = ("portal", "connectors", "templates", "static", "docker", "bench", "scripts")
 SUFFIXES = {".py", ".html", ".js", ".css", ".txt", ".yaml", ".yml"}
 SETTINGS = REPO / "portal" / "settings.py"
 

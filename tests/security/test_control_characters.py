@@ -112,7 +112,7 @@ def test_a_workspace_name_the_provider_sends_is_stored_without_control_character
     from connectors.providers.intercom.sandbox.services import workspaces_ensure
 
     workspaces_ensure()
-    SandboxWorkspace.objects.filter(id_code="acme0us1").update(name="Acme\r\nSupport\x00")
+    SandboxWorkspace.objects.filter(id_code="acme0us1").update(name="Acme\r\nSupport\x1b")
     with signed_in(base, bob) as http:
         page = Dance(http, app).consent("approve")
     assert page.status_code == 200

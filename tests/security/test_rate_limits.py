@@ -14,6 +14,19 @@ from tests.security.conftest import World
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _mid_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The portal's windows are fixed minutes: a burst that straddled a minute's end
+    would be counted in two windows. Pin the counter's clock to a minute's first second."""
+    import time
+    from types import SimpleNamespace
+
+    from portal import ratelimit
+
+    start = (int(time.time()) // 60 + 1) * 60
+    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: float(start)))
+
+
 def _per_minute(rule: str, scope: str) -> int:
     """The count of the `<n>/m/<scope>` part of an allauth rate rule."""
     for part in rule.split(","):

@@ -51,7 +51,9 @@ def test_production_refuses_the_sandbox(tmp_path: Path) -> None:
 def test_up_under_debug_false_leaves_the_sandbox_out(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-c", UP_THEN_REPORT],
-        cwd=REPO, env=_clean_env(PORTAL_VAR_DIR=str(tmp_path / "var"), **PRODUCTION),
+        # No collectstatic here: the branded 404 page finds its CSS without a manifest.
+        cwd=REPO, env=_clean_env(PORTAL_VAR_DIR=str(tmp_path / "var"), STATIC_MANIFEST="false",
+                                 **PRODUCTION),
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]

@@ -1,6 +1,6 @@
 """A light fake of Intercom's `GET /me` for the bench: one asyncio process, keep-alive.
 
-    python bench/fake_me.py --port 18765 --latency-ms 200
+    python tests/support/fake_me.py --port 18765 --latency-ms 200
 
 Every request sleeps `latency` and answers 200 with the workspace matching its token
 ("bench-<i>" -> "w<i>"). Sleeping requests cost only a timer each, so one process
