@@ -147,6 +147,12 @@ class Connection(models.Model):
             # /ops/'s list of every connection, longest in its status first.
             models.Index(fields=["status_since", "id"], name="connection_since_idx"),
             models.Index(fields=["status", "status_since"], name="connection_status_since_idx"),
+            # /ops/'s configuration problems: the few misconfigured rows, never a scan.
+            models.Index(
+                fields=["provider", "last_error"],
+                condition=Q(last_outcome=Outcome.MISCONFIGURED.value),
+                name="connection_misconfigured_idx",
+            ),
         ]
 
     def __str__(self) -> str:
