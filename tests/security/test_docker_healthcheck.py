@@ -18,6 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.production import production_env
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -35,34 +37,12 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def production_env(var_dir: Path) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "SESSION_", "SECURE_", "SANDBOX", "DATABASE_URL"))
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="portal.settings",
-        DEBUG="false",
-        SECRET_KEY="prod-test-secret-key-0123456789abcdefghijklmnopqrstuvwxyz-healthcheck",
-        ALLOWED_HOSTS="portal.example.com",
-        FIELD_ENCRYPTION_KEYS="dGVzdC1rZXktMDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY=",
-        SITE_URL="https://portal.example.com",
-        PORTAL_VAR_DIR=str(var_dir),
-        STATIC_MANIFEST="false",
-        EMAIL_URL="memorymail://",
-        # Production refuses to start without a shared cache; /healthz itself never uses it.
-        REDIS_URL=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
-        # The image's PATH: its own Python first.
-        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-    )
-    return env
-
-
 @pytest.fixture
 def gunicorn(tmp_path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     port = _free_port()
-    env = production_env(tmp_path)
+    env = production_env(tmp_path, host="portal.example.com")
+    # The image's PATH: its own Python first.
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     log = (tmp_path / "gunicorn.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "portal.wsgi:application",

@@ -4,7 +4,6 @@ session and CSRF cookies are Secure and HttpOnly in production mode."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -18,6 +17,7 @@ from django.urls import reverse
 from portal.models import User
 from tests.security.conftest import World, fresh_login
 from tests.security.routes import generic_values, kind_of, site_routes
+from tests.support.production import production_env
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -167,25 +167,7 @@ print(json.dumps(out))
 def test_session_and_csrf_cookies_are_secure_and_httponly_in_production(
     tmp_path: Path,
 ) -> None:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "SESSION_", "SECURE_", "SANDBOX", "DATABASE_URL"))
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="portal.settings",
-        DEBUG="false",
-        SECRET_KEY="prod-test-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
-        ALLOWED_HOSTS="testserver",
-        FIELD_ENCRYPTION_KEYS="dGVzdC1rZXktMDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY=",
-        SITE_URL="https://testserver",
-        PORTAL_VAR_DIR=str(tmp_path),
-        STATIC_MANIFEST="false",
-        EMAIL_URL="memorymail://",
-    )
-    # Production needs REDIS_URL; nothing listens at this one, so the cache is empty (as
-    # in an outage) and no other test's keys are touched.
-    env["REDIS_URL"] = "redis://127.0.0.1:1/0"
+    env = production_env(tmp_path, host="testserver")
     done = subprocess.run(
         [sys.executable, "-c", PRODUCTION_SCRIPT],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
