@@ -23,6 +23,7 @@ from connectors.http.clients import (
     AsyncHttp,
     make_async_client,
     portal_version,
+    run_sync,
     user_agent,
 )
 from connectors.http.send import async_http_get, async_http_request, http_request
@@ -39,6 +40,7 @@ __all__ = [
     "http_request",
     "make_async_client",
     "portal_version",
+    "run_sync",
     "safe_url",
     "user_agent",
 ]

@@ -16,11 +16,10 @@ from datetime import datetime
 from types import ModuleType
 from typing import Literal
 
-from asgiref.sync import async_to_sync
 from django.conf import settings
 
 from connectors.health.outcomes import Classification, ProbeAnswer
-from connectors.http import AsyncHttp, Timeout, make_async_client
+from connectors.http import AsyncHttp, Timeout, run_sync
 from portal.secrets import Secret
 
 
@@ -139,13 +138,9 @@ class Provider:
     def probe_now(
         self, region: Region, token: Secret, timeout: Timeout = INTERACTIVE_TIMEOUT
     ) -> ProbeAnswer:
-        """The same async probe, run to completion from synchronous code (a view)."""
-
-        async def once() -> ProbeAnswer:
-            async with make_async_client(max_connections=1, per_host=1, purpose=self.key) as client:
-                return await self.probe(client, region, token, timeout)
-
-        return async_to_sync(once)()
+        """The same async probe, run to completion from synchronous code (a view), on the
+        HTTP package's one sync event loop and its pooled client for this provider."""
+        return run_sync(self.key, lambda client: self.probe(client, region, token, timeout))
 
     @property
     def refreshes(self) -> bool:
