@@ -26,13 +26,16 @@ def _fail(message: str) -> NoReturn:
     raise SystemExit(f"portal: configuration error: {message}")
 
 
+_FALSE_WORDS = frozenset({"false", "off", "no", "n", "0"})
+
+
 class _Env(environ.FileAwareEnv):
     """django-environ's casts (and NAME_FILE=/run/secrets/x for every variable), with a
     malformed value stopping start-up in one line that names the variable: environ itself
     raises a bare ValueError for a bad number and reads any unknown word as false, so
     DEBUG=ture would quietly mean production."""
 
-    BOOLEAN_WORDS = frozenset({*environ.Env.BOOLEAN_TRUE_STRINGS, "false", "off", "no", "n", "0"})
+    BOOLEAN_WORDS = frozenset({*environ.Env.BOOLEAN_TRUE_STRINGS, *_FALSE_WORDS})
 
     def get_value(
         self, var: str, cast: Any = None, default: Any = environ.Env.NOTSET,
@@ -65,18 +68,34 @@ def _dev_secret(path: Path, make: Any) -> str:
     return path.read_text().strip()
 
 
-DEBUG = env.bool("DEBUG", default=False)
 VAR_DIR = Path(env.str("PORTAL_VAR_DIR", default="") or BASE_DIR / "var")
 if not VAR_DIR.is_absolute():
     VAR_DIR = BASE_DIR / VAR_DIR
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+# `manage.py up` writes the development settings it runs with here (DEBUG, the secrets it
+# generated, SITE_URL with its port, the sandbox), so that every other manage.py command
+# (createsuperuser, check_connections, ...) runs with the same ones. The real environment
+# wins, and an explicit DEBUG=false (production) never reads the file.
+DEV_SETTINGS_FILE = VAR_DIR / "dev.env"
+DEV_SETTINGS_LOADED: frozenset[str] = frozenset()  # the names the file supplied
+_debug_word = env.str("DEBUG", default="").strip().lower()
+if DEV_SETTINGS_FILE.is_file() and _debug_word not in _FALSE_WORDS:
+    _before = set(env.ENVIRON)
+    env.read_env(DEV_SETTINGS_FILE)
+    DEV_SETTINGS_LOADED = frozenset(set(env.ENVIRON) - _before)
+
+DEBUG = env.bool("DEBUG", default=False)
 
 # --- secrets and hosts -------------------------------------------------------
 
 SECRET_KEY = env.str("SECRET_KEY", default="").strip()
 if not SECRET_KEY:
     if not DEBUG:
-        _fail("SECRET_KEY is not set; production (DEBUG=false) needs a long random value")
+        _fail(
+            "SECRET_KEY is not set; production (DEBUG=false) needs a long random value "
+            "(for development, run `uv run manage.py up` once: it writes var/dev.env)"
+        )
     SECRET_KEY = _dev_secret(VAR_DIR / "secret_key", lambda: secrets.token_urlsafe(50))
 
 if not DEBUG and len(SECRET_KEY) < 50:

@@ -63,6 +63,15 @@ def region_of(connection: Connection) -> Region | None:
     return spec.region(connection.region) or app_region
 
 
+def sandbox_unreachable(region: Region) -> str:
+    """Why a check could not reach the sandbox: this portal's own settings, never the token."""
+    return (
+        f"The sandbox at {region.api_base} could not be reached: this portal's SITE_URL (or "
+        "SANDBOX_BASE_URL) points where nothing serves it; run `uv run manage.py up` (it "
+        "writes var/dev.env with its port) or fix the setting. Not a status change."
+    )
+
+
 def _unprobeable(reason: str) -> Classification:
     return Classification(outcome=Outcome.MISCONFIGURED, reason=reason, detail=reason)
 
@@ -123,6 +132,8 @@ async def _probe_all(
         if not connection.access_token:
             return _unprobeable("The connection has no access token: reconnect it."), None
         answer: ProbeAnswer = await provider.probe(client, region, connection.access_token, timeout)
+        if region.sandbox and answer.error_kind == "connect":
+            return _unprobeable(sandbox_unreachable(region)), answer.elapsed_ms
         expected = connection.external_id or None
         return provider.classify(answer, expected_workspace=expected, now=now), answer.elapsed_ms
 

@@ -108,3 +108,48 @@ def test_environment_is_not_leaking_between_tests() -> None:
     # The subprocess helpers must not change this process's environment.
     assert os.environ.get("SECRET_KEY") != PRODUCTION["SECRET_KEY"]
     assert os.environ.get("REDIS_URL") != PRODUCTION["REDIS_URL"]
+
+
+def _dev_settings_file(tmp_path: Path) -> None:
+    """A var/dev.env as `manage.py up` writes it (docs/operations.md)."""
+    var = tmp_path / "var"
+    var.mkdir(exist_ok=True)
+    (var / "dev.env").write_text(
+        "DEBUG='true'\n"
+        "SECRET_KEY='dev-secret-from-up-0123456789'\n"
+        f"FIELD_ENCRYPTION_KEYS='{Fernet.generate_key().decode()}'\n"
+        "SITE_URL='http://localhost:8123'\n"
+        "SANDBOX_ENABLED='true'\n"
+    )
+
+
+_SHOW = (
+    "from django.conf import settings as s; "
+    "print(s.DEBUG, s.SITE_URL, s.SECRET_KEY, s.SANDBOX_ENABLED)"
+)
+
+
+def test_every_command_reads_ups_development_settings_with_the_environment_winning(
+    tmp_path: Path,
+) -> None:
+    _dev_settings_file(tmp_path)
+    result = _manage("shell", "-c", _SHOW, tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1].split() == [
+        "True", "http://localhost:8123", "dev-secret-from-up-0123456789", "True",
+    ]  # fmt: skip
+    result = _manage("shell", "-c", _SHOW, tmp_path=tmp_path, SITE_URL="http://localhost:9")
+    assert result.stdout.splitlines()[-1].split()[1] == "http://localhost:9", result.stderr
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "FIELD_ENCRYPTION_KEYS"])
+def test_production_ignores_the_development_settings_file_and_still_refuses(
+    missing: str, tmp_path: Path
+) -> None:
+    _dev_settings_file(tmp_path)
+    env = {key: value for key, value in PRODUCTION.items() if key != missing}
+    result = _manage("check", tmp_path=tmp_path, **env)
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert missing in lines[0]

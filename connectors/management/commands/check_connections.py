@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from argparse import ArgumentParser
+from collections import Counter
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
@@ -11,7 +12,7 @@ from django.utils import timezone
 
 from connectors.engine import config
 from connectors.engine.batch import batch_run
-from connectors.health.outcomes import Status
+from connectors.health.outcomes import Outcome, Status
 from connectors.models import Connection
 
 
@@ -37,7 +38,10 @@ class Command(BaseCommand):
             rows = rows.filter(status=options["status"])
         ids = list(rows.values_list("pk", flat=True))
         if not ids:
-            raise CommandError("No connections match; check --team, --app and --status.")
+            if options["team"] or options["app"] or options["status"]:
+                raise CommandError("No connections match; check --team, --app and --status.")
+            self.stdout.write("There are no connections to check yet.")
+            return
         if options["sync"]:
             size = config.batch_size()
             for start in range(0, len(ids), size):
@@ -54,7 +58,25 @@ class Command(BaseCommand):
             for pk in ids:
                 enqueue_check_now(pk)
             self.stdout.write(f"Queued {len(ids)} checks; run again with --sync to wait here.")
-        self._table(Connection.objects.filter(pk__in=ids).select_related("team").order_by("pk"))
+        checked = Connection.objects.filter(pk__in=ids).select_related("team").order_by("pk")
+        self._table(checked)
+        if options["sync"]:
+            self._configuration_problems(checked)
+
+    def _configuration_problems(self, rows: Any) -> None:
+        """Checks this portal's own settings kept from the provider: no status changed and
+        nobody was told, so the operator running the command hears it here."""
+        reasons = Counter(
+            c.last_error for c in rows if c.last_outcome == Outcome.MISCONFIGURED.value
+        )
+        if not reasons:
+            return
+        self.stderr.write(
+            f"{sum(reasons.values())} checks did not reach the provider because of this "
+            "portal's configuration (misconfigured: statuses unchanged, nobody notified):"
+        )
+        for reason, count in reasons.most_common():
+            self.stderr.write(f"  {count} x {reason}")
 
     def _table(self, rows: Any) -> None:
         self.stdout.write(

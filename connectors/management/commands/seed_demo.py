@@ -18,7 +18,8 @@ class Command(BaseCommand):
             # Demo users with a published password must never reach a real deployment.
             raise CommandError(
                 "seed_demo only runs with DEBUG on; it creates users with a published "
-                "password. Run it as `DEBUG=true uv run manage.py seed_demo`."
+                "password. Run `uv run manage.py up` once first (it writes the development "
+                "settings to var/dev.env), or set DEBUG=true."
             )
         result = demo_seed()
         self.stdout.write(

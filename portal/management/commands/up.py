@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.request
 from argparse import ArgumentParser
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -18,6 +19,34 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 STOP_GRACE_SECONDS = 10.0
+
+
+def development_settings(*, site_url: str) -> dict[str, str]:
+    """The settings `up` runs with in development, for every other command to share."""
+    return {
+        "DEBUG": "true",
+        "SECRET_KEY": settings.SECRET_KEY,
+        "FIELD_ENCRYPTION_KEYS": ",".join(settings.FIELD_ENCRYPTION_KEYS),
+        "SITE_URL": site_url,
+        "SANDBOX_ENABLED": "true" if settings.SANDBOX_ENABLED else "false",
+    }
+
+
+def settings_write(path: Path, values: dict[str, str]) -> None:
+    """Write `values` as a django-environ env file, readable by its owner only."""
+    lines = [
+        "# Written by `manage.py up` each time it starts: the development settings it runs",
+        "# with, read by every manage.py command (the real environment wins; DEBUG=false",
+        "# ignores this file). Delete it to forget them.",
+    ]
+    for name, value in values.items():
+        if "'" in value or "\n" in value:
+            raise CommandError(f"{name} holds a quote or a line break; set it another way.")
+        lines.append(f"{name}='{value}'")
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text("\n".join(lines) + "\n")
+    temporary.chmod(0o600)
+    temporary.replace(path)
 
 
 def port_is_free(host: str, port: int) -> bool:
@@ -52,8 +81,13 @@ class Command(BaseCommand):
         self.stdout.write("Applying database migrations...")
         call_command("migrate", interactive=False, verbosity=0)
 
-        env = os.environ.copy()
+        # What a previous run wrote is no instruction to this one: its port may differ.
+        env = {k: v for k, v in os.environ.items() if k not in settings.DEV_SETTINGS_LOADED}
         env.setdefault("SITE_URL", f"http://localhost:{port}")
+        if settings.DEBUG:
+            dev = development_settings(site_url=env["SITE_URL"])
+            env.update(dev)
+            settings_write(settings.DEV_SETTINGS_FILE, dev)
         env["PYTHONUNBUFFERED"] = "1"
         children = self._start(env, host, port, options["concurrency"])
         stop_requested: list[int] = []
@@ -125,12 +159,23 @@ class Command(BaseCommand):
             return False
 
     def _announce(self, site_url: str) -> None:
+        lines = [
+            "Sign up at /accounts/signup/; the verification code is printed here.",
+            "Operators: `uv run manage.py createsuperuser` in another terminal.",
+        ]
+        if settings.DEBUG:
+            lines += [
+                "Demo data: `uv run manage.py seed_demo` in another terminal.",
+                f"Every manage.py command reads this run's settings from "
+                f"{settings.DEV_SETTINGS_FILE}.",
+            ]
+        lines += [
+            "Ready check: /readyz shows the database, broker and worker heartbeat.",
+            "Press Ctrl-C to stop web, worker and beat.",
+        ]
         self.stdout.write(
             self.style.SUCCESS(f"\nThe portal is running at {site_url}/\n")
-            + "  - Sign up at /accounts/signup/; the verification code is printed here.\n"
-            + "  - Operators: `DEBUG=true uv run manage.py createsuperuser` in another terminal.\n"
-            + "  - Ready check: /readyz shows the database, broker and worker heartbeat.\n"
-            + "  - Press Ctrl-C to stop web, worker and beat.\n"
+            + "".join(f"  - {line}\n" for line in lines)
         )
 
     def _stop(self, children: dict[str, subprocess.Popen[bytes]]) -> None:
