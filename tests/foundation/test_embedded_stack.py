@@ -142,3 +142,39 @@ def test_up_says_in_one_line_when_the_port_is_taken(checkout: Path) -> None:
     assert len(lines) == 1, result.stderr
     assert f"Port {port}" in lines[0]
     assert "already in use" in lines[0]
+
+
+def test_up_writes_its_port_into_the_development_settings_over_a_previous_runs(
+    tmp_path: Path,
+) -> None:
+    var = tmp_path / "var"
+    var.mkdir()
+    # A previous run on the default port left this behind (docs/operations.md).
+    (var / "dev.env").write_text("DEBUG='true'\nSITE_URL='http://localhost:8000'\n")
+    port = _free_port()
+    log = tmp_path / "up.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "manage.py", "up", "--port", str(port)],
+            cwd=REPO,
+            env=_clean_env(PORTAL_VAR_DIR=str(var)),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while "The portal is running at" not in log.read_text() and time.monotonic() < deadline:
+            assert proc.poll() is None, log.read_text()
+            time.sleep(0.3)
+        assert f"running at http://localhost:{port}/" in log.read_text(), log.read_text()
+        written = (var / "dev.env").read_text()
+        assert f"SITE_URL='http://localhost:{port}'" in written
+        assert "DEBUG='true'" in written
+        assert "SECRET_KEY='" in written
+        assert "FIELD_ENCRYPTION_KEYS='" in written
+        assert "SANDBOX_ENABLED='true'" in written
+        assert (var / "dev.env").stat().st_mode & 0o077 == 0  # its owner's only
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        assert proc.wait(timeout=40) == 0, log.read_text()
