@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html as htmllib
 import re
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -46,7 +47,7 @@ def test_people_without_a_team_still_land_on_onboarding(client: Client) -> None:
 
 
 def test_a_new_api_key_and_a_new_signing_secret_have_copy_buttons(
-    alice_client: Client, team: Team
+    alice_client: Client, team: Team, settings: Any
 ) -> None:
     alice_client.post("/accounts/reauthenticate/", {"password": PASSWORD})
     form = {"name": "sync", "scopes": ["read"], "expires_in_days": ""}
@@ -56,6 +57,16 @@ def test_a_new_api_key_and_a_new_signing_secret_have_copy_buttons(
     assert raw is not None
     assert 'data-copy-target="new-api-key">Copy</button>' in page
     assert "<script>" not in page  # the copy script is static/js/portal.js (strict CSP)
+
+    settings.WEBHOOK_ALLOW_PRIVATE = True
+    made = alice_client.post(
+        f"/t/{team.slug}/notifications/webhooks/new/", {"url": "http://127.0.0.1:9/hook"}
+    )
+    page = made.content.decode()
+    secret = re.search(r'<pre id="signing-secret">(whsec_[^<]+)</pre>', page)
+    assert secret is not None, page
+    assert 'data-copy-target="signing-secret">Copy</button>' in page
+    assert "<script>" not in page
 
 
 def test_the_api_reference_renders_markdown_and_a_curl_example_per_endpoint(
@@ -68,6 +79,8 @@ def test_the_api_reference_renders_markdown_and_a_curl_example_per_endpoint(
     assert "`" not in text  # Markdown's backticks became <code>
     curls = re.findall(r'<pre id="curl-\d+">(curl [^<]+)</pre>', page)
     assert len(curls) == len(operations)
+    copies = re.findall(r'data-copy-target="(curl-\d+)">Copy</button>', page)
+    assert copies == [f"curl-{n}" for n in range(1, len(curls) + 1)]
     for (method, path), curl in zip(operations, curls, strict=True):
         assert "Authorization: Bearer $PORTAL_API_KEY" in htmllib.unescape(curl)
         assert re.sub(r"\{\w+\}", "", path).split("?")[0].rstrip("/").split("/")[-1] in curl
