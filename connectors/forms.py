@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core import signing
 from django.core.exceptions import ValidationError
 
-from connectors.models import App, AppKind, new_public_id
-from connectors.providers import Provider
+from connectors.models import App, AppKind
+from connectors.providers import Provider, absolute_url
 from connectors.services.apps import app_with_client_id
 from portal.models import Team
 from portal.secrets import SecretFormField
@@ -20,23 +19,6 @@ CLIENT_ID_MAX_LENGTH = 255
 REGION_MAX_LENGTH = 20  # App.region
 SECRET_MIN_LENGTH = 8
 SECRET_MAX_LENGTH = 255
-PENDING_SALT = "connectors.app.pending_public_id"
-# The guided flow is read at leisure in another tab; a day is plenty.
-PENDING_MAX_AGE_SECONDS = 24 * 60 * 60
-
-
-def pending_public_id_sign(public_id: str) -> str:
-    """The hidden field that carries the public id shown in the callback URL."""
-    return signing.dumps(public_id, salt=PENDING_SALT)
-
-
-def pending_public_id_read(token: str) -> str | None:
-    """The public id signed into `token`, or None when it is forged, broken or too old."""
-    try:
-        value = signing.loads(token, salt=PENDING_SALT, max_age=PENDING_MAX_AGE_SECONDS)
-    except signing.BadSignature:
-        return None
-    return value if isinstance(value, str) and value.isalnum() else None
 
 
 def _no_inner_whitespace(value: str, what: str) -> None:
@@ -96,53 +78,82 @@ class _AppFieldsMixin(forms.Form):
 
 
 class AppSetupForm(_AppFieldsMixin):
-    """Steps 1 to 3 of the guided flow; `pending` carries the public id of the callback URL."""
+    """The Add app wizard: region, type, then what that type needs.
+
+    A public app brings its Client ID and secret; an internal integration brings its
+    access token instead. `redirect_url` is the visible, read-only box the person copies:
+    it comes back with the form, so a page whose draft was saved in another tab (or whose
+    session ended) is refused instead of saving an app under a URL nobody registered.
+    """
 
     kind = forms.ChoiceField(
-        choices=AppKind.choices, initial=AppKind.PUBLIC, widget=forms.RadioSelect, label="App type"
-    )
+        choices=AppKind.choices, initial=AppKind.PUBLIC, widget=forms.RadioSelect,
+        label="App type",
+        error_messages={"required": "Choose the app's type.",
+                        "invalid_choice": "Choose one of the app types listed."},
+    )  # fmt: skip
+    redirect_url = forms.CharField(
+        label="Redirect URL", required=False,
+        widget=forms.TextInput(
+            attrs={"readonly": True, "id": "callback-url", "spellcheck": "false"}
+        ),
+    )  # fmt: skip
     client_id = forms.CharField(
         label="Client ID",
+        required=False,
         max_length=CLIENT_ID_MAX_LENGTH,
         error_messages={
-            "required": "Paste the Client ID from the app's Basic information page.",
             "max_length": f"A client ID is at most {CLIENT_ID_MAX_LENGTH} characters; "
             "check that you copied only the ID.",
         },
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     client_secret = SecretFormField(
-        label="Client secret",
-        min_length=SECRET_MIN_LENGTH,
-        max_length=SECRET_MAX_LENGTH,
-        error_messages={
-            "required": "Paste the Client secret from the app's Basic information page."
-        },
-    )
-    pending = forms.CharField(widget=forms.HiddenInput)
+        label="Client secret", required=False,
+        min_length=SECRET_MIN_LENGTH, max_length=SECRET_MAX_LENGTH,
+    )  # fmt: skip
+    access_token = SecretFormField(
+        label="Access token", required=False, min_length=SECRET_MIN_LENGTH,
+        whitespace_message="The access token contains a space, line break or invisible "
+        "character. Copy it again from the app's Authentication page, without anything "
+        "around it.",
+    )  # fmt: skip
+    field_order = ["region", "kind", "redirect_url", "client_id", "client_secret",
+                   "access_token", "name"]  # fmt: skip
 
-    def __init__(self, *args: Any, team: Team, spec: Provider, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, team: Team, spec: Provider, public_id: str, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.team = team
         self.region_field_set(spec)
-        # A first visit gets a fresh id; a resubmitted form keeps the one it showed.
-        raw = str(self.data.get("pending", "")) if self.is_bound else ""
-        kept = pending_public_id_read(raw) if raw else None
-        self.pending_expired = self.is_bound and kept is None
-        self.public_id: str = kept or new_public_id()
-        signed = pending_public_id_sign(self.public_id)
-        if self.pending_expired:
-            # The page shown again must carry the new URL's id, not the broken one.
-            data = dict(self.data.items())
-            data["pending"] = signed
+        self.order_fields(self.field_order)
+        self.public_id = public_id
+        self.callback_url = absolute_url(spec.callback_path(public_id))
+        posted = str(self.data.get("redirect_url", "")).strip() if self.is_bound else ""
+        self.redirect_changed = self.is_bound and posted != self.callback_url
+        if self.is_bound:
+            # The page shown again carries the draft's URL, never a stale one.
+            data = self.data.copy()  # type: ignore[attr-defined]
+            data["redirect_url"] = self.callback_url
             self.data = data
-        self.initial["pending"] = signed
+        self.initial["redirect_url"] = self.callback_url
 
-    def clean_pending(self) -> str:
-        return self.public_id
+    def value_of(self, name: str) -> str:
+        """What the page shows as chosen for `name` (posted, else initial, else default)."""
+        if self.is_bound:
+            return str(self.data.get(name) or "")
+        value = self.initial.get(name, self.fields[name].initial)
+        return str(value or "")
+
+    @property
+    def is_internal(self) -> bool:
+        return self.value_of("kind") == AppKind.INTERNAL
 
     def clean_client_id(self) -> str:
         client_id: str = self.cleaned_data["client_id"]
+        if not client_id:
+            return client_id
         _no_inner_whitespace(client_id, "client ID")
         existing = app_with_client_id(team=self.team, provider=self.spec.key, client_id=client_id)
         if existing is not None:
@@ -155,12 +166,30 @@ class AppSetupForm(_AppFieldsMixin):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        if self.pending_expired:
+        if cleaned.get("kind") == AppKind.INTERNAL:
+            cleaned["client_id"], cleaned["client_secret"] = "", None
+            if not cleaned.get("access_token") and "access_token" not in self.errors:
+                self.add_error(
+                    "access_token",
+                    "Paste the Access token from the app's Authentication page.",
+                )
+            return cleaned
+        cleaned["access_token"] = None
+        if not cleaned.get("client_id") and "client_id" not in self.errors:
+            self.add_error(
+                "client_id", "Paste the Client ID from the app's Basic information page."
+            )
+        if not cleaned.get("client_secret") and "client_secret" not in self.errors:
+            self.add_error(
+                "client_secret", "Paste the Client secret from the app's Basic information page."
+            )
+        if self.redirect_changed:
             raise ValidationError(
-                "This setup page expired, so this app's callback URL changed. Copy the "
-                f"callback URL in step 2 into {self.spec.name}'s {self.spec.console_name} "
-                "again, paste the secret again, and save.",
-                code="expired",
+                "The redirect URL of this page is no longer this setup's: the app it belonged "
+                "to was saved (in another tab?), or you were signed out. Copy the redirect URL "
+                f"in step 2 into {self.spec.name}'s {self.spec.console_name} again, paste the "
+                "secret again, and save.",
+                code="redirect_changed",
             )
         return cleaned
 

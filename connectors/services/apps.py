@@ -9,7 +9,13 @@ from django.utils import timezone
 
 from connectors.health.outcomes import Status
 from connectors.models import App, AppKind, Connection
-from connectors.services.connections import connection_disconnect
+from connectors.providers import provider_get
+from connectors.services.connections import (
+    ConnectResult,
+    connection_connect,
+    connection_disconnect,
+    token_check,
+)
 from portal.models import Team, User
 from portal.secrets import Secret
 from portal.services.audit import audit_log
@@ -104,6 +110,36 @@ def app_create(
             "This app could not be saved: it was just saved elsewhere. Reload the page."
         ) from exc
     return app
+
+
+def app_create_with_token(
+    *,
+    team: Team,
+    actor: User,
+    provider: str,
+    name: str,
+    region: str,
+    token: Secret,
+    public_id: str | None = None,
+    request: HttpRequest | None = None,
+) -> ConnectResult:
+    """Register an internal integration and connect its one workspace by its access token.
+
+    The token is checked first, outside any transaction; a refused token saves nothing.
+    """
+    now = timezone.now()
+    checked = token_check(spec=provider_get(provider), region_key=region, token=token, now=now)
+    with transaction.atomic():
+        app = app_create(
+            team=team, actor=actor, provider=provider, kind=AppKind.INTERNAL, name=name,
+            region=region, client_id="", client_secret=None, public_id=public_id,
+            request=request,
+        )  # fmt: skip
+        return connection_connect(
+            team=team, app=app, identity=checked.identity, token=token,
+            first_check=checked.classification, latency_ms=checked.latency_ms, actor=actor,
+            request=request, now=now,
+        )  # fmt: skip
 
 
 def app_active_connections(app: App) -> QuerySet[Connection]:

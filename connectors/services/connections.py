@@ -202,22 +202,40 @@ def connection_add_by_token(
     now: datetime | None = None,
 ) -> ConnectResult:
     """Check a pasted access token with the provider's probe, then connect its workspace."""
-    spec = app.spec
-    region = spec.region(app.region)
+    now = now or timezone.now()
+    checked = token_check(spec=app.spec, region_key=app.region, token=token, now=now)
+    return connection_connect(
+        team=team, app=app, identity=checked.identity, token=token,
+        first_check=checked.classification, latency_ms=checked.latency_ms, actor=actor,
+        request=request, now=now,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class TokenChecked:
+    """A pasted token the provider accepted: whose workspace it is, and that first check."""
+
+    identity: WorkspaceIdentity
+    classification: Classification
+    latency_ms: int | None
+
+
+def token_check(*, spec: Provider, region_key: str, token: Secret, now: datetime) -> TokenChecked:
+    """Probe a pasted token (a network call: never inside a transaction); raise
+    `TokenRejected` with words a person can act on unless the provider accepts it."""
+    region = spec.region(region_key)
     if not spec.can_check or region is None:
         raise TokenRejected(
             "This app's provider or region cannot check tokens here: an admin should check "
             "the app's region in its settings."
         )
     answer = spec.probe_now(region, token)
-    now = now or timezone.now()
     checked = spec.classify(answer, expected_workspace=None, now=now)
     if checked.outcome is not Outcome.OK or checked.workspace is None:
         raise TokenRejected(_rejection_message(spec, checked), code=checked.error_code)
-    return connection_connect(
-        team=team, app=app, identity=checked.workspace, token=token, first_check=checked,
-        latency_ms=answer.elapsed_ms, actor=actor, request=request, now=now,
-    )  # fmt: skip
+    return TokenChecked(
+        identity=checked.workspace, classification=checked, latency_ms=answer.elapsed_ms
+    )
 
 
 def _rejection_message(spec: Provider, checked: Classification) -> str:

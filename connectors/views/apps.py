@@ -9,9 +9,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from connectors.forms import AppEditForm, AppSecretForm, AppSetupForm
-from connectors.models import App
-from connectors.providers import Provider, absolute_url, provider_choices, provider_get
+from connectors.models import App, AppKind
+from connectors.providers import Provider, provider_choices, provider_get
 from connectors.services import apps as app_services
+from connectors.services.connections import TokenRejected
+from connectors.views.app_draft import draft_choose, draft_finish, draft_get
 from portal.models import Team, User
 from portal.reauth import reauth_required
 from portal.roles import Perm, role_allows
@@ -60,35 +62,38 @@ def app_list(request: HttpRequest, team: Team) -> HttpResponse:
     )
 
 
+# What a "Show the steps" round-trip (no JavaScript) or an htmx switch carries over.
+_WIZARD_CHOICES = ("region", "kind", "name", "client_id")
+
+
 @team_view(perm=Perm.APPS_MANAGE)
 def app_new(request: HttpRequest, team: Team) -> HttpResponse:
     spec = _spec_from(request)
-    form = AppSetupForm(request.POST or None, team=team, spec=spec)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            app = app_services.app_create(
-                team=team,
-                actor=_actor(request),
-                provider=spec.key,
-                kind=data["kind"],
-                name=data["name"],
-                region=data["region"],
-                client_id=data["client_id"],
-                client_secret=data["client_secret"],
-                public_id=form.public_id,
-                request=request,
-            )
-        except app_services.AppError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        else:
-            messages.success(request, f"App “{app.name}” saved. Its secret is stored encrypted.")
-            return redirect("app_detail", team_slug=team.slug, app_public_id=app.public_id)
-    # Step 1 depends on the region (the sandbox has its own hub), so the page follows it.
-    region_key = form.data.get("region") if form.is_bound else request.GET.get("region")
-    region = spec.region(str(region_key or "")) or spec.region(spec.default_region)
-    if not form.is_bound and region is not None:
-        form.initial["region"] = region.key
+    draft = draft_get(request, team=team, provider=spec.key)
+    # "Show the steps" (and htmx on a change of region or type) re-renders the steps for
+    # what is chosen, without saving and without complaining about boxes not filled yet.
+    switching = request.method == "POST" and "show_steps" in request.POST
+    form: AppSetupForm
+    if request.method == "POST" and not switching:
+        form = AppSetupForm(request.POST, team=team, spec=spec, public_id=draft.public_id)
+        if form.is_valid():
+            saved = _app_save(request, team, spec, form)
+            if saved is not None:
+                draft_finish(request, team=team, provider=spec.key)
+                return saved
+    else:
+        source = request.POST if switching else request.GET
+        initial = {**draft.choices, **{k: source[k] for k in _WIZARD_CHOICES if source.get(k)}}
+        if spec.region_choices() and spec.region(initial.get("region", "")) is None:
+            initial.pop("region", None)  # an unknown region shows the default's steps
+        if initial.get("kind") not in AppKind.values:
+            initial.pop("kind", None)
+        form = AppSetupForm(initial=initial, team=team, spec=spec, public_id=draft.public_id)
+    draft_choose(
+        request, team=team, provider=spec.key,
+        region=form.value_of("region"), kind=form.value_of("kind"),
+    )  # fmt: skip
+    region = spec.region(form.value_of("region")) or spec.region(spec.default_region)
     return render(
         request,
         "connectors/app_new.html",
@@ -97,10 +102,45 @@ def app_new(request: HttpRequest, team: Team) -> HttpResponse:
             "spec": spec,
             "form": form,
             "region": region,
-            "regions": spec.regions(),
-            "callback_url": absolute_url(spec.callback_path(form.public_id)),
+            "internal": form.is_internal,
+            "callback_url": form.callback_url,
         },
     )
+
+
+def _app_save(
+    request: HttpRequest, team: Team, spec: Provider, form: AppSetupForm
+) -> HttpResponse | None:
+    """Save the wizard's app (and, for an internal integration, connect its workspace)."""
+    data = form.cleaned_data
+    try:
+        if data["kind"] == AppKind.INTERNAL:
+            result = app_services.app_create_with_token(
+                team=team, actor=_actor(request), provider=spec.key, name=data["name"],
+                region=data["region"], token=data["access_token"], public_id=form.public_id,
+                request=request,
+            )  # fmt: skip
+        else:
+            app = app_services.app_create(
+                team=team, actor=_actor(request), provider=spec.key, kind=data["kind"],
+                name=data["name"], region=data["region"], client_id=data["client_id"],
+                client_secret=data["client_secret"], public_id=form.public_id, request=request,
+            )  # fmt: skip
+    except TokenRejected as rejected:
+        form.add_error("access_token", rejected.message)
+        return None
+    except app_services.AppError as exc:
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        return None
+    if data["kind"] == AppKind.INTERNAL:
+        connection = result.connection
+        name = connection.workspace_name or connection.external_id
+        messages.success(request, f"App “{data['name']}” saved and {name} connected.")
+        if result.region_note:
+            messages.warning(request, result.region_note)
+        return redirect("connection_detail", team_slug=team.slug, connection_id=connection.pk)
+    messages.success(request, f"App “{app.name}” saved. Its secret is stored encrypted.")
+    return redirect("app_detail", team_slug=team.slug, app_public_id=app.public_id)
 
 
 def _secret_display(app: App) -> dict[str, Any]:

@@ -45,4 +45,28 @@
     var message = event.target.getAttribute("data-confirm");
     if (message && !window.confirm(message)) { event.preventDefault(); }
   });
+  // A slow submit ("Check and connect" waits seconds for the provider): its [data-busy]
+  // button is disabled at once and says what is happening, so it is not pressed twice.
+  function busyReset(button) {
+    if (!button.hasAttribute("data-idle")) { return; }
+    button.textContent = button.getAttribute("data-idle");
+    button.removeAttribute("data-idle");
+    button.removeAttribute("aria-busy");
+    button.disabled = false;
+  }
+  document.addEventListener("submit", function (event) {
+    var button = event.submitter;
+    if (event.defaultPrevented || !button || !button.hasAttribute("data-busy")) { return; }
+    // After this event the browser has taken the form's values; then disable.
+    window.setTimeout(function () {
+      button.setAttribute("data-idle", button.textContent);
+      button.textContent = button.getAttribute("data-busy");
+      button.setAttribute("aria-busy", "true");
+      button.disabled = true;
+    }, 0);
+  });
+  // Back to a page kept in the browser's cache: its buttons work again.
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("button[data-idle]").forEach(busyReset);
+  });
 })();

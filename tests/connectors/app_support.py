@@ -22,21 +22,22 @@ def new_url(team: Team) -> str:
     return reverse("app_new", kwargs={"team_slug": team.slug})
 
 
-def pending_and_callback(client: Client, team: Team, region: str = "us") -> tuple[str, str]:
-    """Open the guided flow; answer its signed pending id and the callback URL it shows."""
-    page = client.get(new_url(team), {"region": region})
+def draft_callback(client: Client, team: Team, region: str = "us") -> str:
+    """Open the Add app wizard; answer the redirect URL it shows (its draft's)."""
+    page = client.get(new_url(team), {"region": region, "kind": "public"})
     assert page.status_code == 200
-    html = page.content.decode()
-    pending = re.search(r'name="pending" value="([^"]+)"', html)
-    callback = re.search(r'id="callback-url" value="([^"]+)"', html)
-    assert pending
+    shown = re.compile(
+        r'value="([^"]+)"[^>]*id="callback-url"|id="callback-url"[^>]*value="([^"]+)"'
+    )
+    callback = shown.search(page.content.decode())
     assert callback
-    return pending.group(1), callback.group(1)
+    return callback.group(1) or callback.group(2)
 
 
-def setup_data(pending: str, **overrides: Any) -> dict[str, Any]:
+def setup_data(callback: str, **overrides: Any) -> dict[str, Any]:
+    """What the wizard's form posts for a public app: the redirect URL box comes back."""
     data = {
-        "pending": pending,
+        "redirect_url": callback,
         "region": "us",
         "kind": "public",
         "name": "Support sync",

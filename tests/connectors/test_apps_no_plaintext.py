@@ -12,9 +12,9 @@ from connectors.models import App
 from portal.models import Team
 from tests.connectors.app_support import (
     SECRET,
+    draft_callback,
     leak_guard,  # noqa: F401 (fixture)
     new_url,
-    pending_and_callback,
     setup_data,
 )
 from tests.connectors.factories import AppFactory, ConnectionFactory
@@ -40,8 +40,8 @@ def _whole_database() -> Iterator[str]:
 
 
 def test_the_app_table_holds_only_ciphertext(team: Team, alice_client: Client) -> None:
-    pending, _ = pending_and_callback(alice_client, team)
-    alice_client.post(new_url(team), setup_data(pending))
+    callback = draft_callback(alice_client, team)
+    alice_client.post(new_url(team), setup_data(callback))
     app = App.objects.get(team=team)
     with connection.cursor() as cursor:
         cursor.execute("SELECT * FROM connectors_app WHERE id = %s", [app.pk])
@@ -52,8 +52,8 @@ def test_the_app_table_holds_only_ciphertext(team: Team, alice_client: Client) -
 
 
 def test_a_dump_of_the_whole_database_holds_no_secret(team: Team, alice_client: Client) -> None:
-    pending, _ = pending_and_callback(alice_client, team)
-    alice_client.post(new_url(team), setup_data(pending))
+    callback = draft_callback(alice_client, team)
+    alice_client.post(new_url(team), setup_data(callback))
     app = AppFactory(team=team)
     ConnectionFactory(app=app)
     secrets = [

@@ -1,4 +1,4 @@
-"""The guided "Add app" flow: the callback URL comes first, and the saved app keeps it."""
+"""The Add app wizard: the redirect URL comes first, and the saved app keeps it."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from portal.models import AuditEvent, Team, User
 from portal.secrets import Secret
 from tests.connectors.app_support import (
     SECRET,
+    draft_callback,
     leak_guard,  # noqa: F401 (fixture)
     new_url,
-    pending_and_callback,
     setup_data,
 )
 
@@ -25,10 +25,10 @@ def test_the_callback_url_shown_before_saving_is_the_saved_apps(
     team: Team, admin_user: User, client_for: object
 ) -> None:
     client: Client = client_for(admin_user)  # type: ignore[operator]
-    pending, callback = pending_and_callback(client, team)
+    callback = draft_callback(client, team)
     assert callback.startswith("http://testserver/accounts/intercom/intercom-")
 
-    response = client.post(new_url(team), setup_data(pending, client_id=" padded-id "))
+    response = client.post(new_url(team), setup_data(callback, client_id=" padded-id "))
 
     app = App.objects.get(team=team)
     assert response.status_code == 302
@@ -43,36 +43,36 @@ def test_the_callback_url_shown_before_saving_is_the_saved_apps(
 
 
 def test_saving_writes_an_audit_event_without_the_secret(team: Team, alice_client: Client) -> None:
-    pending, _ = pending_and_callback(alice_client, team)
-    alice_client.post(new_url(team), setup_data(pending))
+    callback = draft_callback(alice_client, team)
+    alice_client.post(new_url(team), setup_data(callback))
     event = AuditEvent.objects.get(team=team, action="app.created")
     assert SECRET not in str(event.details)
     assert event.details["name"] == "Support sync"
 
 
-def test_each_visit_gets_its_own_callback_url(team: Team, alice_client: Client) -> None:
-    assert (
-        pending_and_callback(alice_client, team)[1] != pending_and_callback(alice_client, team)[1]
-    )
-
-
-def test_a_setup_page_cannot_be_saved_twice(team: Team, alice_client: Client) -> None:
-    pending, _ = pending_and_callback(alice_client, team)
-    alice_client.post(new_url(team), setup_data(pending))
-    again = alice_client.post(new_url(team), setup_data(pending, client_id="other-client"))
-    assert again.status_code == 200
-    assert "already used to save an app" in again.content.decode()
-    assert App.objects.filter(team=team).count() == 1
-
-
-def test_a_forged_or_expired_page_is_refused_with_a_fresh_url(
+def test_a_saved_draft_is_not_saved_twice_and_the_next_add_app_starts_afresh(
     team: Team, alice_client: Client
 ) -> None:
-    response = alice_client.post(new_url(team), setup_data("forged:token"))
+    callback = draft_callback(alice_client, team)
+    alice_client.post(new_url(team), setup_data(callback))
+    # The same page posted again (a second tab, a double submit): refused, nothing saved.
+    again = alice_client.post(new_url(team), setup_data(callback, client_id="other-client"))
+    assert again.status_code == 200
+    assert "is no longer this setup" in again.content.decode()
+    assert App.objects.filter(team=team).count() == 1
+    fresh = draft_callback(alice_client, team)
+    assert fresh != callback
+    assert f'value="{fresh}"' in again.content.decode()  # the page shows the new draft's URL
+
+
+def test_a_redirect_url_that_is_not_the_drafts_is_refused(team: Team, alice_client: Client) -> None:
+    callback = draft_callback(alice_client, team)
+    forged = callback.replace("intercom-", "intercom-0")
+    response = alice_client.post(new_url(team), setup_data(forged))
     html = response.content.decode()
     assert response.status_code == 200
-    assert "This setup page expired" in html
-    assert 'id="callback-url" value="http://testserver/accounts/intercom/intercom-' in html
+    assert "is no longer this setup" in html
+    assert f'value="{callback}"' in html
     assert not App.objects.exists()
 
 
@@ -100,14 +100,14 @@ def test_the_sandbox_region_is_offered_only_while_enabled(
     settings.SANDBOX_ENABLED = False
     html = alice_client.get(new_url(team)).content.decode()
     assert 'value="sandbox"' not in html
-    pending, _ = pending_and_callback(alice_client, team)
-    response = alice_client.post(new_url(team), setup_data(pending, region="sandbox"))
+    callback = draft_callback(alice_client, team)
+    response = alice_client.post(new_url(team), setup_data(callback, region="sandbox"))
     assert response.status_code == 200
     assert "Choose one of the regions listed." in response.content.decode()
     assert not App.objects.exists()
 
 
 def test_a_sandbox_app_is_saved_in_the_sandbox_region(team: Team, alice_client: Client) -> None:
-    pending, _ = pending_and_callback(alice_client, team, region="sandbox")
-    alice_client.post(new_url(team), setup_data(pending, region="sandbox"))
+    callback = draft_callback(alice_client, team, region="sandbox")
+    alice_client.post(new_url(team), setup_data(callback, region="sandbox"))
     assert App.objects.get(team=team).region == "sandbox"

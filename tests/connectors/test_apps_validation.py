@@ -9,9 +9,9 @@ from django.urls import reverse
 from connectors.models import App
 from portal.models import AuditEvent, Team
 from tests.connectors.app_support import (
+    draft_callback,
     leak_guard,  # noqa: F401 (fixture)
     new_url,
-    pending_and_callback,
     setup_data,
 )
 from tests.connectors.factories import AppFactory, ConnectionFactory
@@ -34,14 +34,14 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("leak_guard")]
         ({"client_secret": "short"}, "shorter than this secret can be"),
         ({"client_secret": "y" * 256}, "longer than this secret can be"),
         ({"region": "mars"}, "Choose one of the regions listed."),
-        ({"kind": "partner"}, "Select a valid choice"),
+        ({"kind": "partner"}, "Choose one of the app types listed."),
     ],
 )
 def test_a_bad_setup_input_is_refused_with_a_clear_message(
     team: Team, alice_client: Client, overrides: dict[str, str], message: str
 ) -> None:
-    pending, _ = pending_and_callback(alice_client, team)
-    response = alice_client.post(new_url(team), setup_data(pending, **overrides))
+    callback = draft_callback(alice_client, team)
+    response = alice_client.post(new_url(team), setup_data(callback, **overrides))
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not App.objects.exists()
@@ -49,11 +49,14 @@ def test_a_bad_setup_input_is_refused_with_a_clear_message(
 
 
 def test_surrounding_whitespace_is_trimmed(team: Team, alice_client: Client) -> None:
-    pending, _ = pending_and_callback(alice_client, team)
+    callback = draft_callback(alice_client, team)
     alice_client.post(
         new_url(team),
         setup_data(
-            pending, name="  Sync  ", client_id="\tid-1 \n", client_secret="  trimmed-secret-1234\n"
+            callback,
+            name="  Sync  ",
+            client_id="\tid-1 \n",
+            client_secret="  trimmed-secret-1234\n",
         ),
     )
     app = App.objects.get(team=team)
@@ -64,8 +67,8 @@ def test_surrounding_whitespace_is_trimmed(team: Team, alice_client: Client) -> 
 
 def test_a_duplicate_client_id_names_the_existing_app(team: Team, alice_client: Client) -> None:
     AppFactory(team=team, name="Old support app", client_id="dup-client")
-    pending, _ = pending_and_callback(alice_client, team)
-    response = alice_client.post(new_url(team), setup_data(pending, client_id=" dup-client "))
+    callback = draft_callback(alice_client, team)
+    response = alice_client.post(new_url(team), setup_data(callback, client_id=" dup-client "))
     assert "already registered in this team as “Old support app”" in response.content.decode()
     assert App.objects.filter(team=team).count() == 1
 
@@ -74,8 +77,8 @@ def test_the_same_client_id_in_another_team_is_fine(
     team: Team, charlie_team: Team, alice_client: Client
 ) -> None:
     AppFactory(team=charlie_team, client_id="shared-client")
-    pending, _ = pending_and_callback(alice_client, team)
-    alice_client.post(new_url(team), setup_data(pending, client_id="shared-client"))
+    callback = draft_callback(alice_client, team)
+    alice_client.post(new_url(team), setup_data(callback, client_id="shared-client"))
     assert App.objects.filter(team=team, client_id="shared-client").exists()
 
 

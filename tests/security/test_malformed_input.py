@@ -68,7 +68,15 @@ FORMS: dict[str, tuple[str, list[str]]] = {
     "member role": ("/t/{team_slug}/members/{membership_id}/role/", ["role"]),
     "app setup": (
         "/t/{team_slug}/apps/new/?provider=intercom",
-        ["name", "region", "kind", "client_id", "client_secret", "pending"],
+        [
+            "name",
+            "region",
+            "kind",
+            "client_id",
+            "client_secret",
+            "access_token",
+            "redirect_url",
+        ],
     ),
     "app edit": (
         "/t/{team_slug}/apps/{app_public_id}/edit/",

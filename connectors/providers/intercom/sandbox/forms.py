@@ -13,7 +13,7 @@ from connectors.providers.intercom.sandbox.controls import (
     MAX_RATE_LIMIT_RESET_IN,
     MAX_TIMEOUT_SECONDS,
 )
-from connectors.providers.intercom.sandbox.models import SandboxWorkspace
+from connectors.providers.intercom.sandbox.models import AppType, SandboxWorkspace
 from portal.text import validate_no_control_characters
 
 MAX_REDIRECT_URIS = 10
@@ -71,6 +71,45 @@ class AppSettingsForm(forms.Form):
         help_text='Intercom POSTs a signed {"app_id": ...} here when a workspace '
         "uninstalls the app: paste the portal's uninstall URL for this app.",
     )
+
+
+class NewAppForm(forms.Form):
+    """Intercom's New app page: a name, the workspace it belongs to, and its type."""
+
+    name = forms.CharField(
+        label="App name", max_length=100, validators=[validate_no_control_characters],
+        error_messages={"required": "Give the app a name."},
+    )  # fmt: skip
+    workspace = forms.ModelChoiceField(
+        label="Workspace", queryset=SandboxWorkspace.objects.all(), to_field_name="id_code",
+        empty_label=None,
+    )  # fmt: skip
+    app_type = forms.ChoiceField(
+        label="Type", choices=AppType.choices, initial=AppType.PUBLIC, widget=forms.RadioSelect
+    )
+
+
+class AuthenticationForm(forms.Form):
+    """Authentication → Edit: "Use OAuth" and the redirect URLs, one box each."""
+
+    use_oauth = forms.BooleanField(label="Use OAuth", required=False)
+
+    def __init__(self, *args: Any, boxes: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for index in range(boxes):
+            self.fields[f"redirect_url_{index}"] = forms.CharField(
+                label=f"Redirect URL {index + 1}", required=False, max_length=500,
+                widget=forms.TextInput(attrs={"spellcheck": "false"}),
+            )  # fmt: skip
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        urls = [str(v).strip() for k, v in cleaned.items() if k.startswith("redirect_url_") and v]
+        field = RedirectUrisField(required=False)
+        if urls or cleaned.get("use_oauth"):
+            field.validate(urls)  # the same rules as the one-step form
+        cleaned["redirect_uris"] = urls
+        return cleaned
 
 
 class AppCreateForm(AppSettingsForm):

@@ -70,10 +70,25 @@ class SandboxWorkspace(Controls):
         return f"{self.name} ({self.id_code})"
 
 
+class AppType(models.TextChoices):
+    """The type chosen on Intercom's New app page."""
+
+    PUBLIC = "public", "Public app"
+    INTERNAL = "internal", "Internal integration"
+
+
 class SandboxApp(models.Model):
     """What a developer registers in the sandbox Developer Hub."""
 
     name = models.CharField(max_length=100)
+    app_type = models.CharField(max_length=10, choices=AppType.choices, default=AppType.PUBLIC)
+    # The workspace the app belongs to (New app asks); an internal integration's token is
+    # for this workspace only.
+    workspace = models.ForeignKey(
+        SandboxWorkspace, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Authentication → Edit → "Use OAuth"; apps made by the old one-step form have it on.
+    use_oauth = models.BooleanField(default=True)
     client_id = models.CharField(max_length=64, unique=True)
     client_secret_hash = models.CharField(max_length=64)
     secret_hint = models.CharField(max_length=8)

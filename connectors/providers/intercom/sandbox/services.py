@@ -16,6 +16,7 @@ from connectors.http import Timeout, http_request
 from connectors.providers.intercom.provider import SIGNATURE_HEADERS
 from connectors.providers.intercom.sandbox import credentials
 from connectors.providers.intercom.sandbox.models import (
+    AppType,
     SandboxApp,
     SandboxCode,
     SandboxToken,
@@ -102,6 +103,9 @@ def sandbox_app_create(
     expiring_tokens: bool = False,
     token_lifetime_seconds: int = 3600,
     uninstall_url: str = "",
+    app_type: str = AppType.PUBLIC,
+    workspace: SandboxWorkspace | None = None,
+    use_oauth: bool = True,
 ) -> NewApp:
     """Register a sandbox app; the client secret is returned here and never again."""
     secret = credentials.new_client_secret()
@@ -115,6 +119,9 @@ def sandbox_app_create(
         redirect_uris=list(redirect_uris),
         expiring_tokens=expiring_tokens,
         token_lifetime_seconds=token_lifetime_seconds,
+        app_type=app_type,
+        workspace=workspace,
+        use_oauth=use_oauth,
     )
     return NewApp(app=app, client_secret=secret)
 

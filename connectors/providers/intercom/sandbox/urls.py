@@ -15,6 +15,17 @@ urlpatterns = [
     # The Developer Hub pages.
     path("", views_hub.index, name="sandbox_intercom_index"),
     path("apps/new", views_hub.app_create, name="sandbox_intercom_app_create"),
+    path("apps/create", views_hub.app_new, name="sandbox_intercom_app_new"),
+    path(
+        "apps/<str:client_id>/authentication",
+        views_hub.app_authentication,
+        name="sandbox_intercom_app_authentication",
+    ),
+    path(
+        "apps/<str:client_id>/basic-information",
+        views_hub.app_basic_information,
+        name="sandbox_intercom_app_basic_information",
+    ),
     path("apps/<str:client_id>", views_hub.app_edit, name="sandbox_intercom_app_edit"),
     path(
         "apps/<str:client_id>/rotate-secret",

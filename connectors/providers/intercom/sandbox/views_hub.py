@@ -19,7 +19,13 @@ from connectors.providers.intercom.sandbox.controls import (
     control_apply,
     controls_reset,
 )
-from connectors.providers.intercom.sandbox.forms import AppCreateForm, AppSettingsForm, ControlForm
+from connectors.providers.intercom.sandbox.forms import (
+    AppCreateForm,
+    AppSettingsForm,
+    AuthenticationForm,
+    ControlForm,
+    NewAppForm,
+)
 from connectors.providers.intercom.sandbox.http import no_store, sandbox_only
 from connectors.providers.intercom.sandbox.models import (
     SandboxApp,
@@ -90,6 +96,62 @@ def app_create(request: HttpRequest) -> HttpResponse:
         uninstall_url=form.cleaned_data["uninstall_url"],
     )
     return _show_credentials(request, created.app, created.client_secret, fresh=True)
+
+
+@sandbox_only
+@require_http_methods(["GET", "POST"])
+def app_new(request: HttpRequest) -> HttpResponse:
+    """New app: name, workspace and type, then the app's Authentication page."""
+    services.workspaces_ensure()
+    form = NewAppForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        created = services.sandbox_app_create(
+            name=form.cleaned_data["name"], redirect_uris=[],
+            app_type=form.cleaned_data["app_type"], workspace=form.cleaned_data["workspace"],
+            use_oauth=False,
+        )  # fmt: skip
+        messages.success(request, f"Created {created.app.name}.")
+        return redirect("sandbox_intercom_app_authentication", client_id=created.app.client_id)
+    status = 400 if form.errors else 200
+    return render(request, "intercom_sandbox/app_new.html", {"form": form}, status=status)
+
+
+@sandbox_only
+@require_http_methods(["GET", "POST"])
+def app_authentication(request: HttpRequest, client_id: str) -> HttpResponse:
+    """Authentication: OAuth (Edit → Use OAuth → Add redirect URL → Save) or the token."""
+    app = get_object_or_404(SandboxApp, client_id=client_id)
+    editing = request.method == "POST" or "edit" in request.GET
+    boxes = max(len(app.redirect_uris), 1)
+    if request.method == "POST":
+        boxes = sum(1 for key in request.POST if key.startswith("redirect_url_"))
+        boxes += 1 if "add_redirect_url" in request.POST else 0
+    initial = {"use_oauth": app.use_oauth,
+               **{f"redirect_url_{i}": uri for i, uri in enumerate(app.redirect_uris)}}  # fmt: skip
+    data = request.POST if request.method == "POST" and "save" in request.POST else None
+    form = AuthenticationForm(data, initial=initial, boxes=max(boxes, 1))
+    if request.method == "POST" and "add_redirect_url" in request.POST:
+        # A plain round-trip adds a box; what was typed stays.
+        form = AuthenticationForm(initial=dict(request.POST.items()), boxes=boxes)
+    elif data is not None and form.is_valid():
+        app.use_oauth = form.cleaned_data["use_oauth"]
+        app.redirect_uris = form.cleaned_data["redirect_uris"]
+        app.save(update_fields=["use_oauth", "redirect_uris"])
+        messages.success(request, f"Saved the authentication settings of {app.name}.")
+        return redirect("sandbox_intercom_app_authentication", client_id=app.client_id)
+    context = {"app": app, "form": form, "editing": editing, "internal": app.app_type == "internal"}
+    return render(request, "intercom_sandbox/app_authentication.html", context,
+                  status=400 if form.errors else 200)  # fmt: skip
+
+
+@sandbox_only
+@require_GET
+def app_basic_information(request: HttpRequest, client_id: str) -> HttpResponse:
+    """Basic information: the Client ID and Client secret (this page must not be cached)."""
+    app = get_object_or_404(SandboxApp, client_id=client_id)
+    secret = app.signing_secret.reveal() if app.signing_secret else ""
+    context = {"app": app, "client_secret": secret}
+    return no_store(render(request, "intercom_sandbox/app_basic_information.html", context))
 
 
 @sandbox_only

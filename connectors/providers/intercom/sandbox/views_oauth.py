@@ -41,6 +41,13 @@ def authorize(request: HttpRequest) -> HttpResponse:
             f"No sandbox app has the client ID {client_id[:64]!r}. Check the Client ID the "
             "portal has for this app against the sandbox Developer Hub.",
         )
+    if not app.use_oauth:
+        return _error_page(
+            request,
+            "OAuth is off for this app",
+            f"The app {app.name!r} does not use OAuth. In the sandbox Developer Hub open its "
+            "Authentication page, press Edit, tick Use OAuth, add the redirect URL and Save.",
+        )
     redirect_uri = services.redirect_uri_resolve(
         app=app, requested=request.GET.get("redirect_uri", "").strip()
     )
