@@ -1,4 +1,5 @@
-"""The portal's only settings module: everything comes from the environment.
+"""The portal's only settings module: everything comes from the environment (in
+development also from var/dev.env, which `manage.py up` writes; the environment wins).
 
 Every variable is listed in docs/operations.md. A variable that is present but malformed
 stops start-up with one line naming it, and so does a production start without
