@@ -349,6 +349,8 @@ CELERY_TASK_ROUTES = {"connectors.check_now": {"queue": "priority"}}
 HEALTH_RATE_SHARE_PERCENT = _at_least(
     "HEALTH_RATE_SHARE_PERCENT", env.int("HEALTH_RATE_SHARE_PERCENT", default=10), 1
 )
+# When the provider says an app has this share of its window left or less, checks wait.
+HEALTH_RATE_LOW_PERCENT = env.int("HEALTH_RATE_LOW_PERCENT", default=20)
 # The engine's other knobs, read by connectors/engine/config.py.
 HEALTH_BATCH_SIZE = env.int("HEALTH_BATCH_SIZE", default=200)  # connections per batch task
 HEALTH_CLAIM_CHUNK = env.int("HEALTH_CLAIM_CHUNK", default=2000)

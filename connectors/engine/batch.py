@@ -5,20 +5,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import random
 import threading
 import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.utils import timezone
 
 from connectors import http
 from connectors.engine import config
-from connectors.engine.budget import budget_split, window_end
+from connectors.engine.budget import budget_split, rate_seen_record
 from connectors.engine.decide import Applied, decision_apply
 from connectors.engine.writes import results_write
 from connectors.health.outcomes import Classification, Outcome, ProbeAnswer, Status
@@ -26,7 +25,6 @@ from connectors.models import Check, Connection, Transition
 from connectors.providers import Region, provider_find
 
 logger = logging.getLogger("connectors.engine")
-_rng = random.SystemRandom()
 
 # (ids, lease token, countdown seconds): schedules a confirming retry.
 Retry = Callable[[list[int], str, float], None]
@@ -140,9 +138,9 @@ async def _probe_all(
     return list(await asyncio.gather(*(one(c) for c in connections)))
 
 
-def _defer(connection: Connection) -> None:
-    # Over the rate budget: try again in the next window, spread a little.
-    connection.next_check_at = window_end() + timedelta(seconds=_rng.random() * 5)
+def _defer(connection: Connection, until: datetime) -> None:
+    # Over the rate budget, or the app has little left: try again then (already spread).
+    connection.next_check_at = until
     connection.claimed_until = None
     connection.lease_token = ""
 
@@ -169,11 +167,13 @@ def batch_run(
         report.lost = len(ids)
         return report
     if trigger == "schedule":
-        probe, deferred = budget_split(connections)
+        probe, waiting = budget_split(connections)
     else:
-        probe, deferred = list(connections), []  # a person asked: always answer them
+        probe, waiting = list(connections), []  # a person asked: always answer them
+    deferred = [connection for connection, _ in waiting]
     now = timezone.now()
     answers = _prober.run(probe, now) if probe else []
+    rate_seen_record((c.app_id, answer) for c, (answer, _) in zip(probe, answers, strict=True))
     lap = report.lap("probe", lap)
     applied: list[Applied] = []
     for connection, (classification, latency) in zip(probe, answers, strict=True):
@@ -187,8 +187,8 @@ def batch_run(
             )
         )
         report.outcomes[classification.outcome.value] += 1
-    for connection in deferred:
-        _defer(connection)
+    for connection, until in waiting:
+        _defer(connection, until)
     confirm_token = uuid.uuid4().hex
     confirm_ids: list[int] = []
     delay = 0.0

@@ -46,6 +46,11 @@ def rate_share() -> float:
     return setting("HEALTH_RATE_SHARE_PERCENT") / 100
 
 
+def rate_low_share() -> float:
+    """At or below this share of its limit left, an app's checks wait for the reset."""
+    return setting("HEALTH_RATE_LOW_PERCENT") / 100
+
+
 def refresh_ahead() -> timedelta:
     return timedelta(seconds=setting("HEALTH_REFRESH_AHEAD_SECONDS"))
 

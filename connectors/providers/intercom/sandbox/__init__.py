@@ -19,8 +19,12 @@ Control API (JSON, CSRF-exempt):
 - POST /_control/reset: every control back to normal, counters to zero.
 - POST /_control/apps {"name", "redirect_uris": [...], "expiring_tokens", ...}
   -> 201 {"client_id", "client_secret", ...}
-- GET  /_control/apps/<client_id> -> {"installed_in": [<id_code>, ...], "uninstall_url"};
-  POST {"uninstall_url": "..."} sets where uninstall notices go
+- GET  /_control/apps/<client_id> -> {"installed_in": [<id_code>, ...], "uninstall_url",
+  "rate_limit"}; POST {"uninstall_url": "..."} sets where uninstall notices go, and
+  {"rate_limit": N} the app's calls per 10-second window (default 1666, Intercom's
+  10,000 a minute): every `/me` reports it in X-RateLimit-Limit, the window's calls left
+  in X-RateLimit-Remaining and its end in X-RateLimit-Reset, and a call over it answers
+  429 rate_limit_exceeded, as Intercom's Rate Limiting page describes
 - POST /_control/workspaces/<id_code>/uninstall {"client_id"}: the workspace uninstalls
   the app (its tokens die) and a signed notice (X-Hub-Signature) goes to its uninstall URL
 - POST /_control/apps/<client_id>/access-token {"workspace": "<id_code>"}

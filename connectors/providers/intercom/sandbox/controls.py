@@ -12,6 +12,7 @@ from django.utils import timezone
 from connectors.providers.intercom.sandbox.models import (
     Controls,
     Mode,
+    SandboxApp,
     SandboxToken,
     SandboxWorkspace,
 )
@@ -21,8 +22,10 @@ MAX_LATENCY_MS = 60_000
 MAX_TIMEOUT_SECONDS = 60
 MAX_RATE_LIMIT_RESET_IN = 3600
 RATE_LIMIT_WINDOW_SECONDS = 10
-# About 10,000 calls a minute per app, enforced in 10-second windows (docs/intercom-setup.md).
+# About 10,000 calls a minute per app, enforced in 10-second windows (docs/intercom-setup.md);
+# X-RateLimit-Limit reports the window's figure (Intercom's Rate Limiting page, 2.17).
 RATE_LIMIT_PER_WINDOW = 1666
+MAX_RATE_LIMIT_PER_WINDOW = 100_000
 REVOKED = "revoked"
 ACCEPTED_MODES = [*Mode.values, REVOKED]
 
@@ -116,24 +119,51 @@ _NORMAL: dict[str, Any] = {
 
 def controls_reset() -> None:
     """Everything back to normal, counters at zero. Revoked tokens stay revoked."""
-    SandboxWorkspace.objects.update(**_NORMAL, me_calls=0, last_me_at=None, window_calls=0)
+    SandboxWorkspace.objects.update(**_NORMAL, me_calls=0, last_me_at=None)
     SandboxToken.objects.update(**_NORMAL, me_calls=0, last_me_at=None)
+    SandboxApp.objects.update(rate_limit_per_window=RATE_LIMIT_PER_WINDOW, window_calls=0)
 
 
-def me_record(*, token: SandboxToken, now: datetime) -> tuple[int, int]:
-    """Count one `/me` call; answer (remaining calls, window reset unix time)."""
+@dataclass(frozen=True)
+class RateWindow:
+    """An app's rate-limit window after one call, as the X-RateLimit-* headers say it."""
+
+    limit: int
+    remaining: int
+    reset: int  # unix seconds
+    exceeded: bool  # this call was over the limit: Intercom answers 429
+
+
+def me_record(*, token: SandboxToken, now: datetime) -> RateWindow:
+    """Count one `/me` call for its workspace, token and app (whose window it spends)."""
     window = int(now.timestamp()) // RATE_LIMIT_WINDOW_SECONDS * RATE_LIMIT_WINDOW_SECONDS
-    workspaces = SandboxWorkspace.objects.filter(pk=token.workspace_id)
-    counted = workspaces.filter(window_start=window).update(
-        me_calls=F("me_calls") + 1, last_me_at=now, window_calls=F("window_calls") + 1
+    SandboxWorkspace.objects.filter(pk=token.workspace_id).update(
+        me_calls=F("me_calls") + 1, last_me_at=now
     )
-    if not counted:
-        workspaces.update(
-            me_calls=F("me_calls") + 1, last_me_at=now, window_start=window, window_calls=1
-        )
     SandboxToken.objects.filter(pk=token.pk).update(me_calls=F("me_calls") + 1, last_me_at=now)
-    calls = workspaces.values_list("window_calls", flat=True).first() or 1
-    return max(RATE_LIMIT_PER_WINDOW - calls, 0), window + RATE_LIMIT_WINDOW_SECONDS
+    apps = SandboxApp.objects.filter(pk=token.app_id)
+    if not apps.filter(window_start=window).update(window_calls=F("window_calls") + 1):
+        apps.update(window_start=window, window_calls=1)
+    limit, calls = apps.values_list("rate_limit_per_window", "window_calls").first() or (
+        RATE_LIMIT_PER_WINDOW,
+        1,
+    )
+    return RateWindow(
+        limit=limit,
+        remaining=max(limit - calls, 0),
+        reset=window + RATE_LIMIT_WINDOW_SECONDS,
+        exceeded=calls > limit,
+    )
+
+
+def app_rate_limit_apply(*, app: SandboxApp, data: dict[str, Any]) -> SandboxApp:
+    """POST {"rate_limit": N}: the calls per 10-second window the app may make."""
+    if "rate_limit" in data:
+        app.rate_limit_per_window = _bounded_int(
+            data, "rate_limit", RATE_LIMIT_PER_WINDOW, 1, MAX_RATE_LIMIT_PER_WINDOW
+        )
+        app.save(update_fields=["rate_limit_per_window"])
+    return app
 
 
 def _unix(moment: datetime | None) -> int | None:

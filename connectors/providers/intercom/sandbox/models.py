@@ -59,9 +59,6 @@ class SandboxWorkspace(Controls):
     admin_id = models.CharField(max_length=20)
     admin_email = models.EmailField()
     admin_name = models.CharField(max_length=100)
-    # The current rate-limit window (unix seconds at its start) and calls seen in it.
-    window_start = models.PositiveBigIntegerField(default=0)
-    window_calls = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["id"]
@@ -100,6 +97,12 @@ class SandboxApp(models.Model):
     uninstall_url = models.URLField(max_length=500, blank=True)
     # The client secret, encrypted: Intercom signs its notices with it, so must the sandbox.
     signing_secret = EncryptedSecretField(null=True, blank=True)
+    # Intercom limits each app per 10-second window and reports that window's limit in
+    # X-RateLimit-Limit (about 1,666 for its default 10,000 a minute); calls beyond it in
+    # one window answer 429. The current window (unix seconds at its start), calls in it.
+    rate_limit_per_window = models.PositiveIntegerField(default=1666)
+    window_start = models.PositiveBigIntegerField(default=0)
+    window_calls = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

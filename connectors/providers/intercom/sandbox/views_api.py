@@ -15,7 +15,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from connectors.providers.intercom.sandbox import services
 from connectors.providers.intercom.sandbox.controls import (
-    RATE_LIMIT_PER_WINDOW,
     RATE_LIMIT_WINDOW_SECONDS,
     Effective,
     effective_controls,
@@ -131,8 +130,10 @@ def _token_service_fault(row: SandboxToken) -> HttpResponse | None:
     return None
 
 
-def _rate_headers(response: HttpResponse, *, remaining: int, reset: int) -> HttpResponse:
-    response["X-RateLimit-Limit"] = str(RATE_LIMIT_PER_WINDOW)
+def _rate_headers(
+    response: HttpResponse, *, limit: int, remaining: int, reset: int
+) -> HttpResponse:
+    response["X-RateLimit-Limit"] = str(limit)
     response["X-RateLimit-Remaining"] = str(remaining)
     response["X-RateLimit-Reset"] = str(reset)
     return response
@@ -228,14 +229,20 @@ def me(request: HttpRequest) -> HttpResponse:
     if token is None:
         return error_list(401, "token_not_found", "Token not found")
     now = timezone.now()
-    remaining, reset = me_record(token=token, now=now)
+    window = me_record(token=token, now=now)
+    remaining, reset = window.remaining, window.reset
+    if window.exceeded:
+        # Over the app's limit for this window, as Intercom answers it (Rate Limiting page).
+        message = f"Exceeded rate limit of {window.limit} in 10_seconds"
+        refused = error_list(429, "rate_limit_exceeded", message)
+        return _rate_headers(refused, limit=window.limit, remaining=0, reset=reset)
     effective = effective_controls(token=token, now=now)
     if effective.latency_ms:
         _sleep(effective.latency_ms / 1000)
     response = _controlled_answer(token, effective, now)
     if response.status_code == 429 and effective.rate_limited_until is not None:
         remaining, reset = 0, int(effective.rate_limited_until.timestamp())
-    return _rate_headers(response, remaining=remaining, reset=reset)
+    return _rate_headers(response, limit=window.limit, remaining=remaining, reset=reset)
 
 
 @csrf_exempt
@@ -253,4 +260,5 @@ def uninstall(request: HttpRequest) -> HttpResponse:
         return error_list(401, "token_revoked", "Token revoked")
     services.sandbox_tokens_revoke(workspace=token.workspace, app=token.app)
     reset = (int(time.time()) // RATE_LIMIT_WINDOW_SECONDS + 1) * RATE_LIMIT_WINDOW_SECONDS
-    return _rate_headers(JsonResponse({}), remaining=RATE_LIMIT_PER_WINDOW - 1, reset=reset)
+    limit = token.app.rate_limit_per_window
+    return _rate_headers(JsonResponse({}), limit=limit, remaining=limit - 1, reset=reset)

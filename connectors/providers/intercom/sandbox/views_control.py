@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from connectors.providers.intercom.sandbox import services
 from connectors.providers.intercom.sandbox.controls import (
     ControlError,
+    app_rate_limit_apply,
     control_apply,
     controls_reset,
     token_state,
@@ -160,7 +161,8 @@ def _app_or_problem(client_id: str) -> SandboxApp | JsonResponse:
 @sandbox_only
 @require_http_methods(["GET", "POST"])
 def app_state(request: HttpRequest, client_id: str) -> HttpResponse:
-    """The app and the workspaces it is installed in; POST {"uninstall_url"} sets that."""
+    """The app and the workspaces it is installed in; POST {"uninstall_url"} or
+    {"rate_limit"} (its calls per 10-second window) sets those."""
     app = _app_or_problem(client_id)
     if isinstance(app, JsonResponse):
         return app
@@ -169,16 +171,22 @@ def app_state(request: HttpRequest, client_id: str) -> HttpResponse:
             data = _json_body(request)
         except _BadBody as error:
             return _problem(400, str(error))
-        url = str(data.get("uninstall_url", ""))
-        if url and not url.startswith(("http://", "https://")):
-            return _problem(400, "uninstall_url must be an absolute http(s) URL.")
-        app.uninstall_url = url[:500]
-        app.save(update_fields=["uninstall_url"])
+        if "uninstall_url" in data:
+            url = str(data.get("uninstall_url", ""))
+            if url and not url.startswith(("http://", "https://")):
+                return _problem(400, "uninstall_url must be an absolute http(s) URL.")
+            app.uninstall_url = url[:500]
+            app.save(update_fields=["uninstall_url"])
+        try:
+            app_rate_limit_apply(app=app, data=data)
+        except ControlError as error:
+            return _problem(400, str(error))
     body = {
         "client_id": app.client_id,
         "name": app.name,
         "installed_in": services.sandbox_app_installed_in(app=app),
         "uninstall_url": app.uninstall_url,
+        "rate_limit": app.rate_limit_per_window,
     }
     return JsonResponse(body)
 
