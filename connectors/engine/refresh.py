@@ -32,7 +32,10 @@ from connectors.providers import RefreshAnswer, provider_find
 
 logger = logging.getLogger("connectors.engine")
 
-ROTATED_NOT_SAVED = "refresh token was rotated but not saved; reconnect"
+ROTATED_NOT_SAVED = (
+    "The provider refused to refresh the token (invalid_grant) after an interrupted refresh "
+    "whose rotated token was not saved: reconnect the workspace."
+)
 INVALID_GRANT = (
     "The provider refused to refresh the token (invalid_grant): reconnect the workspace."
 )

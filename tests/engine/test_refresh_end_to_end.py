@@ -5,6 +5,7 @@ prove this)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -297,3 +298,26 @@ def test_two_workers_racing_to_refresh_one_connection_make_one_refresh_grant(
     assert connection.status == "healthy"
     assert _secrets(connection)[0] != old_access
     assert sandbox_http.me(_secrets(connection)[0]).status_code == 200
+
+
+def test_a_real_worker_refreshes_on_the_dispatch_schedule_and_the_connection_stays_healthy(
+    workers: WorkerPool, team: Team, base: str, bob_http: httpx.Client, sandbox_http: Sandbox
+) -> None:
+    # Six-second tokens, refreshed at half their life: three refreshes in about ten
+    # seconds of real time, with nothing moved by hand.
+    short = sandbox_apps_for([team], base, name="Short-lived",
+                             expiring_tokens=True, token_lifetime_seconds=6)[0]  # fmt: skip
+    connection = _connect(bob_http, short)
+    workers.start()
+
+    def refreshed_three_times() -> bool:
+        tasks.dispatch_due_checks.apply_async()  # what beat sends every 30 s
+        time.sleep(0.5)
+        return _grants(short)[0] >= 3
+
+    wait_for(refreshed_three_times, timeout=60, what="three scheduled refreshes", pool=workers)
+
+    connection.refresh_from_db()
+    assert connection.status == "healthy", connection.last_error
+    assert sandbox_http.me(_secrets(connection)[0]).status_code == 200
+    assert "'refreshed'" in workers.logs()
