@@ -61,7 +61,13 @@ def _connect(bob_http: httpx.Client, app: App) -> Connection:
     page = Dance(bob_http, app).consent("approve")
     assert page.status_code == 200, page.text[:500]
     assert "badge badge-healthy" in page.text
-    return Connection.objects.get(app=app)
+    connection = Connection.objects.get(app=app)
+    assert connection.refresh_due_at is not None
+    # The connection page says when the token expires and that it is refreshed for you.
+    assert "refreshed automatically at " + connection.refresh_due_at.strftime("%H:%M:%S") in (
+        page.text
+    )
+    return connection
 
 
 def _time_passes(connection: Connection, seconds: int) -> Connection:
@@ -231,6 +237,8 @@ def test_a_failing_token_service_is_retried_with_backoff_and_never_revokes(
         assert "Token refresh failed, retrying" in connection.last_error
         _time_passes(connection, seconds=int(backoffs[-1].total_seconds()) + 1)
     assert backoffs[0] < backoffs[1] < backoffs[2]
+    page = bob_http.get(f"/t/{app.team.slug}/connections/{connection.pk}/")
+    assert "refresh failed 3 times, retried automatically" in page.text
 
     # The outage outlasts the access token: its /me now says token_expired, and still
     # nothing is revoked while the refresh grant has not been refused.
