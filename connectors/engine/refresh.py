@@ -162,6 +162,9 @@ def _apply(
         return "refreshed"
     if answer.kind == "invalid_grant":
         _revoke(connection, ROTATED_NOT_SAVED if died_before else INVALID_GRANT, now)
+        # The grant is gone for good: nothing is left to refresh (a reconnect brings one).
+        connection.refresh_token = None
+        connection.refresh_due_at = None
         connection.refresh_after = None
         return "revoked"
     connection.refresh_failures += 1

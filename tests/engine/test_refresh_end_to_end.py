@@ -189,6 +189,7 @@ def test_a_refused_refresh_revokes_with_its_reason_and_a_reconnect_brings_a_new_
     assert connection.status == "revoked"
     assert connection.status_reason == INVALID_GRANT_REASON
     assert connection.next_check_at is None
+    assert (connection.refresh_token, connection.refresh_due_at) == (None, None)  # spent
     transition = Transition.objects.get(connection=connection, to_status="revoked")
     assert transition.reason == INVALID_GRANT_REASON
     assert connections_claim_refresh(limit=10, now=timezone.now() + timedelta(hours=1)) == []
