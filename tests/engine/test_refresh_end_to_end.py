@@ -5,6 +5,7 @@ prove this)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -60,7 +61,13 @@ def _connect(bob_http: httpx.Client, app: App) -> Connection:
     page = Dance(bob_http, app).consent("approve")
     assert page.status_code == 200, page.text[:500]
     assert "badge badge-healthy" in page.text
-    return Connection.objects.get(app=app)
+    connection = Connection.objects.get(app=app)
+    assert connection.refresh_due_at is not None
+    # The connection page says when the token expires and that it is refreshed for you.
+    assert "refreshed automatically at " + connection.refresh_due_at.strftime("%H:%M:%S") in (
+        page.text
+    )
+    return connection
 
 
 def _time_passes(connection: Connection, seconds: int) -> Connection:
@@ -182,6 +189,7 @@ def test_a_refused_refresh_revokes_with_its_reason_and_a_reconnect_brings_a_new_
     assert connection.status == "revoked"
     assert connection.status_reason == INVALID_GRANT_REASON
     assert connection.next_check_at is None
+    assert (connection.refresh_token, connection.refresh_due_at) == (None, None)  # spent
     transition = Transition.objects.get(connection=connection, to_status="revoked")
     assert transition.reason == INVALID_GRANT_REASON
     assert connections_claim_refresh(limit=10, now=timezone.now() + timedelta(hours=1)) == []
@@ -230,6 +238,8 @@ def test_a_failing_token_service_is_retried_with_backoff_and_never_revokes(
         assert "Token refresh failed, retrying" in connection.last_error
         _time_passes(connection, seconds=int(backoffs[-1].total_seconds()) + 1)
     assert backoffs[0] < backoffs[1] < backoffs[2]
+    page = bob_http.get(f"/t/{app.team.slug}/connections/{connection.pk}/")
+    assert "refresh failed 3 times, retried automatically" in page.text
 
     # The outage outlasts the access token: its /me now says token_expired, and still
     # nothing is revoked while the refresh grant has not been refused.
@@ -297,3 +307,26 @@ def test_two_workers_racing_to_refresh_one_connection_make_one_refresh_grant(
     assert connection.status == "healthy"
     assert _secrets(connection)[0] != old_access
     assert sandbox_http.me(_secrets(connection)[0]).status_code == 200
+
+
+def test_a_real_worker_refreshes_on_the_dispatch_schedule_and_the_connection_stays_healthy(
+    workers: WorkerPool, team: Team, base: str, bob_http: httpx.Client, sandbox_http: Sandbox
+) -> None:
+    # Six-second tokens, refreshed at half their life: three refreshes in about ten
+    # seconds of real time, with nothing moved by hand.
+    short = sandbox_apps_for([team], base, name="Short-lived",
+                             expiring_tokens=True, token_lifetime_seconds=6)[0]  # fmt: skip
+    connection = _connect(bob_http, short)
+    workers.start()
+
+    def refreshed_three_times() -> bool:
+        tasks.dispatch_due_checks.apply_async()  # what beat sends every 30 s
+        time.sleep(0.5)
+        return _grants(short)[0] >= 3
+
+    wait_for(refreshed_three_times, timeout=60, what="three scheduled refreshes", pool=workers)
+
+    connection.refresh_from_db()
+    assert connection.status == "healthy", connection.last_error
+    assert sandbox_http.me(_secrets(connection)[0]).status_code == 200
+    assert "'refreshed'" in workers.logs()
