@@ -122,14 +122,14 @@ def app_authentication(request: HttpRequest, client_id: str) -> HttpResponse:
     """Authentication: OAuth (Edit → Use OAuth → Add redirect URL → Save) or the token."""
     app = get_object_or_404(SandboxApp, client_id=client_id)
     editing = request.method == "POST" or "edit" in request.GET
-    boxes = max(len(app.redirect_uris), 1)
+    boxes = len(app.redirect_uris)  # none until "Add redirect URL", as at Intercom
     if request.method == "POST":
         boxes = sum(1 for key in request.POST if key.startswith("redirect_url_"))
         boxes += 1 if "add_redirect_url" in request.POST else 0
     initial = {"use_oauth": app.use_oauth,
                **{f"redirect_url_{i}": uri for i, uri in enumerate(app.redirect_uris)}}  # fmt: skip
     data = request.POST if request.method == "POST" and "save" in request.POST else None
-    form = AuthenticationForm(data, initial=initial, boxes=max(boxes, 1))
+    form = AuthenticationForm(data, initial=initial, boxes=boxes)
     if request.method == "POST" and "add_redirect_url" in request.POST:
         # A plain round-trip adds a box; what was typed stays.
         form = AuthenticationForm(initial=dict(request.POST.items()), boxes=boxes)
