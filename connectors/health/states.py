@@ -27,7 +27,9 @@ A `revoked` connection stays `revoked` on every answer except ok (see below).
   Rate-limited and misconfigured answers are neutral: they touch neither counter.
 - Wrong workspace is `failing`, not `degraded`: the token works for someone else's data,
   which a person must resolve (the portal never re-points a connection).
-- Misconfigured means our request is wrong (e.g. the API version), not the token.
+- Misconfigured means our request is wrong (e.g. the API version), or the portal's own
+  configuration kept it from the provider (no host known, its sandbox URL unreachable),
+  not the token.
 - `revoked` is not checked on schedule. Leaving it takes a reconnect
   (`reset_after_reconnect` → `pending`), or a "Check now" that finds the token working
   again, confirmed by M ok answers in a row (checked again after `base_backoff`).
