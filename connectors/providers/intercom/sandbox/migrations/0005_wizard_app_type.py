@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('intercom_sandbox', '0003_uninstall_notices'),
+        ('intercom_sandbox', '0004_engine_app_rate_limit'),
     ]
 
     operations = [
