@@ -53,9 +53,10 @@ ERROR_SHARE, TIMEOUT_SHARE = 0.3, 0.1
 def parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=1000, help="connections in the fleet")
-    parser.add_argument("--interval", type=int, default=30, help="check interval, seconds")
+    parser.add_argument("--interval", type=int, default=60, help="check interval, seconds")
     parser.add_argument("--incident-minutes", type=float, default=10.0)
     parser.add_argument("--chaos-checks", type=int, default=1000, help="checks under chaos")
+    parser.add_argument("--teams", type=int, default=10, help="teams the fleet is spread over")
     parser.add_argument("--sample", type=int, default=10, help="tokens revoked in figure 1")
     parser.add_argument("--workers", type=int, default=2, help="Celery worker processes")
     parser.add_argument("--token-seconds", type=int, default=120, help="figure 6's lifetime")
@@ -165,9 +166,14 @@ def fleet_make(bench: Bench) -> None:
     from tests.resilience.fleet import fleet_link
 
     started = time.monotonic()
-    team = Team.objects.create(name="Detection bench", slug="detection-bench")
-    bench.fleet = fleet_link(team, bench.args.n, interval=bench.args.interval)
-    print(f"linked {len(bench.fleet)} connections in {time.monotonic() - started:.1f} s")
+    teams = max(1, min(bench.args.teams, bench.args.n))
+    for number in range(teams):
+        # A provider incident spans teams: the fleet is spread over several.
+        team = Team.objects.create(name=f"Detection {number}", slug=f"detection-{number}")
+        count = bench.args.n // teams + (number < bench.args.n % teams)
+        bench.fleet += fleet_link(team, count, interval=bench.args.interval)
+    print(f"linked {len(bench.fleet)} connections in {teams} teams "
+          f"in {time.monotonic() - started:.1f} s")  # fmt: skip
 
 
 # --- reading the fleet ------------------------------------------------------------------
@@ -338,7 +344,7 @@ def refresh(bench: Bench, sandbox: Any) -> Figure:
     lifetime, wanted = bench.args.token_seconds, bench.args.refreshes
     figure = Figure(6, f"an expiring-tokens connection ({lifetime} s tokens) through refreshes")
     key = sandbox_provider_key()
-    team = Team.objects.get(slug="detection-bench")
+    team = Team.objects.get(slug="detection-0")
     user = User.objects.create_user(email="owner@detection-bench.example", password=None)
     Membership.objects.create(team=team, user=user, role="owner")
     interval = max(5, lifetime // 8)  # several checks on each token
