@@ -437,17 +437,22 @@ def main() -> None:
         for number in range(args.workers):
             worker_start(stack, env, f"w{number + 1}")
         beat_start(stack, env)
+        print(f"processes up after {time.monotonic() - started:.0f} s", flush=True)
         with httpx.Client(timeout=30) as http:
             sandbox = Sandbox(base=bench.base, http=http)
             warm_up(bench)
+            lap = time.monotonic()
             for figure in scenarios(bench, sandbox):
                 bench.figures.append(figure)
-                print(figure.line(), flush=True)
+                print(f"{figure.line()} ({time.monotonic() - lap:.0f} s)", flush=True)
+                lap = time.monotonic()
     finally:
         stack.stop_all()
     print(f"\nfigures ({args.n} connections, {label}, {time.monotonic() - started:.0f} s):")
     for figure in sorted(bench.figures, key=lambda f: f.number):
         print(figure.line())
+    if any(figure.passed is False for figure in bench.figures):
+        raise SystemExit(1)
 
 
 def scenarios(bench: Bench, sandbox: Any) -> Any:
