@@ -161,10 +161,14 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         if checked is None or checked.classification.workspace is None or not token:
             return connect_failed_response(request, FailureKind.IDENTITY, app=app)
         identity: WorkspaceIdentity = checked.classification.workspace
+        # allauth's parse_token put the answer's refresh_token and expiry on the SocialToken.
+        refresh = sociallogin.token.token_secret if sociallogin.token else ""
         result = connection_connect(
             team=app.team, app=app, identity=identity, token=Secret(token),
             first_check=checked.classification, latency_ms=checked.latency_ms,
             actor=request.user, request=request,
+            refresh_token=Secret(refresh) if refresh else None,
+            token_expires_at=sociallogin.token.expires_at if sociallogin.token else None,
         )  # fmt: skip
         name = identity.name or identity.external_id
         if result.reconnected:

@@ -95,6 +95,8 @@ class Connection(models.Model):
     access_token = EncryptedSecretField(blank=True, null=True)
     refresh_token = EncryptedSecretField(blank=True, null=True)
     token_expires_at = models.DateTimeField(null=True, blank=True)
+    # When workers refresh the token (ahead of token_expires_at); None: it never expires.
+    refresh_due_at = models.DateTimeField(null=True, blank=True)
     # health
     status = models.CharField(max_length=20, choices=[(s.value, s.value) for s in Status],
                               default=Status.PENDING)  # fmt: skip
@@ -117,7 +119,8 @@ class Connection(models.Model):
     # died between the provider's answer and our commit.
     refresh_started_at = models.DateTimeField(null=True, blank=True)
     refresh_failures = models.PositiveIntegerField(default=0)
-    refresh_after = models.DateTimeField(null=True, blank=True)  # backoff/claim of the next refresh
+    # Not before: a dispatch's claim of the refresh, or the backoff after a failed one.
+    refresh_after = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -137,9 +140,9 @@ class Connection(models.Model):
             ),
             # Refresh-ahead reads only tokens that expire: O(expiring), never a scan.
             models.Index(
-                fields=["token_expires_at"],
-                condition=Q(token_expires_at__isnull=False),
-                name="connection_expiry_idx",
+                fields=["refresh_due_at"],
+                condition=Q(refresh_due_at__isnull=False),
+                name="connection_refresh_due_idx",
             ),
             models.Index(fields=["team", "status"], name="connection_team_status_idx"),
             # The team overview's default order: a page without sorting the whole team.

@@ -5,7 +5,7 @@ Every operation runs as one API key of one team: objects of other teams do not e
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from django.db.models import QuerySet
@@ -47,7 +47,6 @@ from portal.clientaddr import client_ip
 from portal.services.audit import audit_log
 
 MAX_ID = 2**53  # larger ids cannot exist; refusing them keeps databases from overflowing
-REFRESH_AHEAD = timedelta(minutes=5)
 
 
 class ApiKeyAuth(HttpBearer):
@@ -262,7 +261,9 @@ def connection_check_status(
 
 
 def _maybe_refresh(c: Connection) -> Connection:
-    if c.token_expires_at is None or c.token_expires_at > timezone.now() + REFRESH_AHEAD:
+    # Due by the engine's schedule (which a worker may not have reached yet): refresh
+    # first, so a token served keeps at least the engine's refresh-ahead margin.
+    if c.refresh_due_at is None or c.refresh_due_at > timezone.now():
         return c
     try:
         from connectors.engine.refresh import connection_refresh

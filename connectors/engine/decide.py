@@ -6,6 +6,7 @@ now") go through `decision_apply`, so there is exactly one copy of the health lo
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from dataclasses import dataclass
 from datetime import datetime
@@ -51,6 +52,24 @@ def interval_of(connection: Connection) -> int | None:
     return connection.app.check_interval_seconds if connection.app_id and connection.app else None
 
 
+EXPIRED_AWAITING_REFRESH = (
+    "The access token expired before its refresh went through; the refresh is being retried."
+)
+
+
+def expired_awaiting_refresh(connection: Connection, c: Classification, now: datetime) -> bool:
+    """A dead answer for an access token we know has expired while we still hold its
+    refresh grant: the refresh is late (the provider's token service failing), the grant is
+    not known to be gone. Only the refresh's own `invalid_grant` revokes such a token."""
+    expires = connection.token_expires_at
+    return (
+        c.outcome is Outcome.TOKEN_DEAD
+        and connection.refresh_due_at is not None
+        and expires is not None
+        and expires <= now
+    )
+
+
 def decision_apply(
     *,
     connection: Connection,
@@ -62,6 +81,8 @@ def decision_apply(
 ) -> Applied:
     """Advance `connection` in memory (CHECK_FIELDS) and build its Check and Transition."""
     c = classification
+    if expired_awaiting_refresh(connection, c, now):
+        c = dataclasses.replace(c, outcome=Outcome.TRANSIENT, reason=EXPIRED_AWAITING_REFRESH)
     policy = config.policy_for(interval_of(connection))
     decision = advance(state_of(connection), c, policy=policy, now=now)
     state = decision.state

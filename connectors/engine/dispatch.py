@@ -66,14 +66,14 @@ def connections_claim_due(*, limit: int, now: datetime | None = None) -> Claim:
 
 
 def connections_claim_refresh(*, limit: int, now: datetime | None = None) -> list[int]:
-    """Connections whose token expires within the refresh-ahead window, claimed for a while."""
+    """Connections whose token is due for refresh (ahead of expiry), claimed for a while."""
     now = now or timezone.now()
     rows = Connection.objects.filter(
-        token_expires_at__lte=now + config.refresh_ahead(),
+        refresh_due_at__lte=now,
         refresh_token__isnull=False,
         status__in=ACTIVE,
     ).filter(Q(refresh_after__isnull=True) | Q(refresh_after__lte=now))
-    ids = list(rows.order_by("token_expires_at").values_list("pk", flat=True)[:limit])
+    ids = list(rows.order_by("refresh_due_at").values_list("pk", flat=True)[:limit])
     if not ids:
         return []
     # Conditional: a concurrent dispatcher that claimed first wins those rows.

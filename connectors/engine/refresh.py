@@ -25,6 +25,7 @@ from django.utils import timezone
 from connectors.engine import config
 from connectors.engine.batch import region_of
 from connectors.health.outcomes import ACTIVE, Status
+from connectors.health.schedule import refresh_due_at
 from connectors.models import Connection, Transition
 from connectors.notify.outbox import notify_transition
 from connectors.providers import RefreshAnswer, provider_find
@@ -32,8 +33,19 @@ from connectors.providers import RefreshAnswer, provider_find
 logger = logging.getLogger("connectors.engine")
 
 ROTATED_NOT_SAVED = "refresh token was rotated but not saved; reconnect"
-INVALID_GRANT = "The provider refused the refresh token (invalid_grant): reconnect the workspace."
+INVALID_GRANT = (
+    "The provider refused to refresh the token (invalid_grant): reconnect the workspace."
+)
 MAX_REFRESH_BACKOFF = timedelta(minutes=5)
+
+
+def refresh_due(
+    *, issued_at: datetime, expires_at: datetime | None, refreshable: bool
+) -> datetime | None:
+    """When workers refresh a token issued now; None: never (no expiry or no refresh token)."""
+    if expires_at is None or not refreshable:
+        return None
+    return refresh_due_at(issued_at=issued_at, expires_at=expires_at, ahead=config.refresh_ahead())
 
 
 def _backoff(failures: int) -> timedelta:
@@ -102,6 +114,7 @@ def connection_refresh(*, connection_id: int, force: bool = False) -> str:
         )
         connection.save(update_fields=[
             "refresh_started_at", "access_token", "refresh_token", "token_expires_at",
+            "refresh_due_at",
             "refresh_failures", "refresh_after", "status", "status_since", "status_reason",
             "last_error", "next_check_at", "pending_confirmation", "updated_at",
         ])  # fmt: skip
@@ -113,8 +126,8 @@ def _provider_answer(connection: Connection, *, now: datetime, force: bool) -> R
     """Ask the provider for fresh tokens, or say in one word why no call is needed."""
     if connection.status not in ACTIVE or not connection.refresh_token:
         return "skipped"
-    expires = connection.token_expires_at
-    if not force and expires is not None and expires > now + config.refresh_ahead():
+    due = connection.refresh_due_at
+    if not force and (due is None or due > now):
         return "not_due"  # someone refreshed while we waited for the marker
     provider = provider_find(connection.provider)
     region = region_of(connection)
@@ -136,8 +149,10 @@ def _apply(
         connection.access_token = answer.access_token
         if answer.refresh_token is not None:  # rotated: saved in this same transaction
             connection.refresh_token = answer.refresh_token
-        connection.token_expires_at = (
-            now + timedelta(seconds=answer.expires_in) if answer.expires_in else None
+        expires = now + timedelta(seconds=answer.expires_in) if answer.expires_in else None
+        connection.token_expires_at = expires
+        connection.refresh_due_at = refresh_due(
+            issued_at=now, expires_at=expires, refreshable=bool(connection.refresh_token)
         )
         connection.refresh_failures = 0
         connection.refresh_after = None

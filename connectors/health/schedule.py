@@ -88,3 +88,13 @@ def next_check_at(
             return None
         delay, wait = when.next_check_in, when.wait
     return now + jittered(delay, wait=wait, fraction=policy.jitter_fraction, rng=rng)
+
+
+def refresh_due_at(*, issued_at: datetime, expires_at: datetime, ahead: timedelta) -> datetime:
+    """When to refresh a token issued at `issued_at` that expires at `expires_at`.
+
+    `ahead` before expiry; but a token that lives less than twice `ahead` is refreshed
+    at half its life, so a short-lived token is not refreshed again the moment it arrives.
+    """
+    lifetime = max(expires_at - issued_at, timedelta(0))
+    return expires_at - min(ahead, lifetime / 2)

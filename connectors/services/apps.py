@@ -179,7 +179,7 @@ def app_delete(*, app: App, actor: User, request: HttpRequest | None = None) -> 
         # Connections keep their row and history (their app becomes NULL); the secret goes,
         # and so does any token a disconnected row might still hold.
         Connection.objects.filter(app=app).update(
-            access_token=None, refresh_token=None, token_expires_at=None
+            access_token=None, refresh_token=None, token_expires_at=None, refresh_due_at=None
         )
         disconnected = len(active)
         app.delete()

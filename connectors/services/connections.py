@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from connectors.engine.decide import decision_apply, state_of
+from connectors.engine.refresh import refresh_due
 from connectors.engine.writes import results_write
 from connectors.health.outcomes import Classification, Outcome, Status, WorkspaceIdentity
 from connectors.health.states import Decision, disconnect, reset_after_reconnect
@@ -114,8 +115,14 @@ def connection_connect(
     actor: Any,
     request: HttpRequest | None,
     now: datetime | None = None,
+    refresh_token: Secret | None = None,
+    token_expires_at: datetime | None = None,
 ) -> ConnectResult:
-    """Create the team's connection to a workspace, or reconnect the one it has."""
+    """Create the team's connection to a workspace, or reconnect the one it has.
+
+    The token answer's refresh token and expiry (where the provider's tokens expire)
+    replace whatever was stored, so a reconnect also gives the workers a fresh grant.
+    """
     now = now or timezone.now()
     spec = app.spec
     region, note = connection_region_resolve(
@@ -156,8 +163,14 @@ def connection_connect(
         connection.admin_name = strip_control_characters(identity.admin_name)[:255]
         connection.admin_email = identity.admin_email[:254]
         connection.access_token = token
-        connection.refresh_token = None
-        connection.token_expires_at = None
+        connection.refresh_token = refresh_token
+        connection.token_expires_at = token_expires_at
+        connection.refresh_due_at = refresh_due(
+            issued_at=now, expires_at=token_expires_at, refreshable=refresh_token is not None
+        )
+        connection.refresh_failures = 0
+        connection.refresh_after = None
+        connection.refresh_started_at = None
         connection.save()
         connection_record_check(
             connection=connection, classification=first_check, trigger=CONNECT_TRIGGER,
@@ -243,6 +256,7 @@ def connection_disconnect(
         locked.access_token = None
         locked.refresh_token = None
         locked.token_expires_at = None
+        locked.refresh_due_at = None
         locked.disconnected_at = now
         locked.next_check_at = None
         locked.check_requested_at = None

@@ -32,8 +32,10 @@ def _provider_refreshes(linked: Linked) -> int:
 
 
 def _expire_in(linked: Linked, minutes: int) -> None:
+    """As if the token had `minutes` left: inside the 10-minute refresh-ahead window."""
+    expires = timezone.now() + timedelta(minutes=minutes)
     Connection.objects.filter(pk=linked.connection.pk).update(
-        token_expires_at=timezone.now() + timedelta(minutes=minutes)
+        token_expires_at=expires, refresh_due_at=expires - timedelta(minutes=10)
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import factory
 from django.utils import timezone
 
+from connectors.engine.refresh import refresh_due
 from connectors.models import App, Connection
 from connectors.providers.intercom.sandbox.models import SandboxApp
 from connectors.providers.intercom.sandbox.services import sandbox_app_create
@@ -53,11 +54,14 @@ def portal_connection(
         check_interval_seconds=interval,
     )  # fmt: skip
     now = timezone.now()
+    expires_at = now + timedelta(seconds=expires_in) if expires_in else None
     connection = Connection.objects.create(
         team=team, app=app, provider="intercom", external_id="acme0us1",
         workspace_name="Acme Support", region="us", access_token=Secret(access_token),
         refresh_token=Secret(refresh_token) if refresh_token else None,
-        token_expires_at=now + timedelta(seconds=expires_in) if expires_in else None,
+        token_expires_at=expires_at,
+        refresh_due_at=refresh_due(issued_at=now, expires_at=expires_at,
+                                   refreshable=refresh_token is not None),
         next_check_at=now,
     )  # fmt: skip
     return app, connection

@@ -11,6 +11,8 @@ from portal.logs import redact
 from portal.secrets import Secret
 
 PURPOSE = "intercom"
+# Longer than any real lifetime (ten years): a bigger `expires_in` is not believed.
+MAX_TOKEN_LIFETIME = 10 * 365 * 24 * 3600
 
 
 def _headers() -> dict[str, str]:
@@ -41,6 +43,30 @@ def token_from_exchange(body: object) -> str | None:
         if isinstance(value, str) and value.strip():
             return value.strip()
     return None
+
+
+def expiring_from_exchange(body: object) -> dict[str, str | int]:
+    """`refresh_token` and `expires_in` of a token answer, when both are usable.
+
+    Intercom sends neither (its tokens never expire); the sandbox's "Not Intercom: expiring
+    tokens" apps send both. An odd value (a negative or non-numeric lifetime) is dropped
+    rather than trusted, so the connection is stored as never-expiring, as Intercom's are.
+    """
+    if not isinstance(body, dict):
+        return {}
+    rotated = body.get("refresh_token")
+    lifetime = _positive_seconds(body.get("expires_in"))
+    if not isinstance(rotated, str) or not rotated.strip() or lifetime is None:
+        return {}
+    return {"refresh_token": rotated.strip(), "expires_in": lifetime}
+
+
+def _positive_seconds(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    return value if isinstance(value, int) and 0 < value <= MAX_TOKEN_LIFETIME else None
 
 
 async def me_probe(
@@ -85,13 +111,12 @@ def tokens_refresh(
     if result.ok:
         access = body.get("access_token") or body.get("token")
         rotated = body.get("refresh_token")
-        expires = body.get("expires_in")
         if isinstance(access, str) and access:
             return RefreshAnswer(
                 kind="ok",
                 access_token=Secret(access),
                 refresh_token=Secret(rotated) if isinstance(rotated, str) and rotated else None,
-                expires_in=expires if isinstance(expires, int) and expires > 0 else None,
+                expires_in=_positive_seconds(body.get("expires_in")),
             )
         return RefreshAnswer(kind="transient", detail="the token answer had no access token")
     if error == "invalid_grant":

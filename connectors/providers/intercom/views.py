@@ -100,7 +100,7 @@ class IntercomOAuth2Client(OAuth2Client):
 
     def get_access_token(
         self, code: str, pkce_code_verifier: Any = None, extra_data: Any = None
-    ) -> dict[str, str]:
+    ) -> dict[str, str | int]:
         if not code:
             raise ConnectFailure(FailureKind.EXCHANGE_REFUSED)
         result = client.code_exchange(
@@ -119,7 +119,10 @@ class IntercomOAuth2Client(OAuth2Client):
                 "Intercom answered the token exchange without a token. Nothing was stored: "
                 "press Try again.",
             )
-        return {"access_token": token, "token_type": "Bearer"}
+        # allauth's `OAuth2Adapter.parse_token` reads `refresh_token` into the SocialToken's
+        # token_secret and `expires_in` into its expires_at.
+        return {"access_token": token, "token_type": "Bearer",
+                **client.expiring_from_exchange(result.json)}  # fmt: skip
 
 
 class IntercomOAuth2Adapter(OAuth2Adapter):
@@ -151,9 +154,6 @@ class IntercomOAuth2Adapter(OAuth2Adapter):
     def get_callback_url(self, request: HttpRequest, app: SocialApp) -> str:
         # Exactly the URL the team registered in Intercom, from SITE_URL, not the Host header.
         return absolute_url(_intercom().callback_path(app.settings["public_id"]))
-
-    def parse_token(self, data: dict[str, Any]) -> SocialToken:
-        return SocialToken(token=data["access_token"])
 
     def complete_login(
         self, request: HttpRequest, app: SocialApp, token: SocialToken, **kwargs: Any
