@@ -350,6 +350,8 @@ HEALTH_FAILING_AFTER = env.int("HEALTH_FAILING_AFTER", default=3)
 HEALTH_RECOVER_AFTER = env.int("HEALTH_RECOVER_AFTER", default=2)
 HEALTH_CONFIRM_DELAY_SECONDS = env.float("HEALTH_CONFIRM_DELAY_SECONDS", default=5)
 HEALTH_BASE_BACKOFF_SECONDS = env.float("HEALTH_BASE_BACKOFF_SECONDS", default=30)
+# A successful check slower than this makes a connection degraded (0: never).
+HEALTH_SLOW_SECONDS = env.float("HEALTH_SLOW_SECONDS", default=5)
 # History kept: raw checks, daily roll-ups, state transitions.
 HEALTH_RAW_CHECK_DAYS = env.int("HEALTH_RAW_CHECK_DAYS", default=2)
 HEALTH_ROLLUP_DAYS = env.int("HEALTH_ROLLUP_DAYS", default=90)

@@ -87,7 +87,9 @@ def clamp_interval(seconds: int | None) -> int:
 
 
 @functools.cache
-def _policy(interval: int, failing: int, recover: int, confirm: float, backoff: float) -> Policy:
+def _policy(
+    interval: int, failing: int, recover: int, confirm: float, backoff: float, slow: float
+) -> Policy:
     span = timedelta(seconds=interval)
     base = min(timedelta(seconds=backoff), span)
     return Policy(
@@ -96,6 +98,7 @@ def _policy(interval: int, failing: int, recover: int, confirm: float, backoff: 
         confirm_delay=min(timedelta(seconds=confirm), base),
         interval=span,
         base_backoff=base,
+        slow_after=timedelta(seconds=slow) if slow > 0 else None,
     )
 
 
@@ -107,4 +110,5 @@ def policy_for(interval_seconds: int | None) -> Policy:
         int(setting("HEALTH_RECOVER_AFTER")),
         setting("HEALTH_CONFIRM_DELAY_SECONDS"),
         setting("HEALTH_BASE_BACKOFF_SECONDS"),
+        setting("HEALTH_SLOW_SECONDS"),
     )

@@ -9,13 +9,14 @@ from __future__ import annotations
 import dataclasses
 import random
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from connectors.engine import config
 from connectors.health.outcomes import Classification, Outcome, Status
 from connectors.health.schedule import next_check_at
 from connectors.health.states import Decision, HealthState, advance
 from connectors.models import Check, Connection, Transition
+from connectors.providers import provider_find
 from portal.logs import redact
 
 # The Connection columns a check may change; bulk_update writes exactly these.
@@ -84,7 +85,12 @@ def decision_apply(
     if expired_awaiting_refresh(connection, c, now):
         c = dataclasses.replace(c, outcome=Outcome.TRANSIENT, reason=EXPIRED_AWAITING_REFRESH)
     policy = config.policy_for(interval_of(connection))
-    decision = advance(state_of(connection), c, policy=policy, now=now)
+    provider = provider_find(connection.provider)
+    decision = advance(
+        state_of(connection), c, policy=policy, now=now,
+        latency=None if latency_ms is None else timedelta(milliseconds=latency_ms),
+        provider_name=provider.name if provider else "The provider",
+    )  # fmt: skip
     state = decision.state
     connection.status = state.status.value
     connection.status_since = state.status_since
@@ -101,9 +107,10 @@ def decision_apply(
     )
     connection.claimed_until = None
     connection.lease_token = ""
+    if decision.status_reason is not None:
+        connection.status_reason = redact(decision.status_reason, limit=300)
     transition = None
     if decision.transition is not None:
-        connection.status_reason = redact(decision.transition.reason, limit=300)
         transition = Transition(
             connection_id=connection.pk,
             team_id=connection.team_id,

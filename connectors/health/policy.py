@@ -17,6 +17,8 @@ class Policy:
     max_backoff: timedelta | None = None  # None: the interval
     base_backoff: timedelta = timedelta(seconds=30)
     jitter_fraction: float = 0.1
+    # A successful answer slower than this is `degraded` (None: never).
+    slow_after: timedelta | None = timedelta(seconds=5)
 
     def __post_init__(self) -> None:
         # A policy that breaks the ordering below would break the engine's promises
@@ -29,6 +31,8 @@ class Policy:
             self.base_backoff <= self.max_backoff <= self.interval
         ):
             raise ValueError("need base_backoff <= max_backoff <= interval")
+        if self.slow_after is not None and self.slow_after <= timedelta(0):
+            raise ValueError("slow_after must be positive (or None: never slow)")
         if not 0.0 <= self.jitter_fraction <= 0.5:
             raise ValueError("jitter_fraction must be between 0 and 0.5")
 

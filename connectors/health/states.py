@@ -6,6 +6,7 @@ N = `Policy.failing_after` (3), M = `Policy.recover_after` (2).
 |-------------------|------------------------------------------------------|--------------------|
 | ok                | healthy from pending or healthy; from degraded,      | interval; while    |
 |                   | failing or revoked only after M ok answers in a row  | recovering: base   |
+| ok, slow          | degraded (from pending, healthy, degraded, failing)  | interval           |
 | transient         | degraded; failing after N in a row (or if failing)   | backoff            |
 | token_dead, first | unchanged, awaiting its confirming retry             | confirm_delay      |
 | token_dead, again | revoked                                              | none               |
@@ -30,6 +31,18 @@ A `revoked` connection stays `revoked` on every answer except ok (see below).
 - `revoked` is not checked on schedule. Leaving it takes a reconnect
   (`reset_after_reconnect` → `pending`), or a "Check now" that finds the token working
   again, confirmed by M ok answers in a row (checked again after `base_backoff`).
+- Slow: an ok answer that took longer than `Policy.slow_after` (the `latency` given to
+  `advance`). The token works, so it never touches `consecutive_failures` and clears a
+  pending confirmation; but it is not a good answer either, so it resets
+  `consecutive_successes`: leaving `degraded` takes M fast ok answers in a row, the usual
+  recovery rule. It is checked again at the interval (a slow provider is not hammered).
+  It never leads out of `revoked`.
+- The reason (`Decision.status_reason`) always describes the latest answer that set or
+  kept a status other than healthy or pending: "2 failed checks in a row. Latest: ...",
+  "Recovering: 1 of 2 good checks in a row. ...", the slow answer's time. Neutral
+  answers (rate limited, misconfigured, a first token-dead answer awaiting its retry) and
+  any answer that keeps `revoked`, `healthy` or `pending` keep the previous reason
+  (`status_reason` None).
 - Backoff: `base_backoff` doubled per transient failure after the first, capped at
   `max_backoff` (default and ceiling: the interval). Every scheduled delay lies between
   `confirm_delay` and `interval`, before jitter (see `connectors.health.schedule`).
@@ -94,6 +107,8 @@ class Decision:
     confirm_retry: bool  # the next check is the confirming retry of a token-dead answer
     outcome: Outcome | None
     reason: str
+    # The connection's status reason after this answer; None: keep the previous one.
+    status_reason: str | None = None
 
     @property
     def changed(self) -> bool:
@@ -101,10 +116,17 @@ class Decision:
 
 
 def _to_status(
-    state: HealthState, c: Classification, failures: int, successes: int, policy: Policy
+    state: HealthState,
+    c: Classification,
+    failures: int,
+    successes: int,
+    policy: Policy,
+    slow: bool = False,
 ) -> Status:
     """The status after this answer (revoked and disconnected are handled by the caller)."""
     current = state.status
+    if slow:
+        return Status.DEGRADED
     if c.outcome is Outcome.OK:
         if current in (Status.PENDING, Status.HEALTHY) or successes >= policy.recover_after:
             return Status.HEALTHY
@@ -122,8 +144,10 @@ def _to_status(
     return current  # first token-dead answer, rate limited, misconfigured
 
 
-def _counters(state: HealthState, outcome: Outcome) -> tuple[int, int, bool]:
+def _counters(state: HealthState, outcome: Outcome, slow: bool = False) -> tuple[int, int, bool]:
     """(consecutive_failures, consecutive_successes, pending_confirmation) after `outcome`."""
+    if slow:
+        return state.consecutive_failures, 0, False
     if outcome in (Outcome.RATE_LIMITED, Outcome.MISCONFIGURED):
         return state.consecutive_failures, state.consecutive_successes, state.pending_confirmation
     if outcome is Outcome.OK:
@@ -138,7 +162,7 @@ def _counters(state: HealthState, outcome: Outcome) -> tuple[int, int, bool]:
 
 
 def _next_check(
-    state: HealthState, c: Classification, policy: Policy, now: datetime
+    state: HealthState, c: Classification, policy: Policy, now: datetime, slow: bool = False
 ) -> tuple[timedelta | None, Wait]:
     if state.status is Status.DISCONNECTED:
         return None, Wait.INTERVAL
@@ -151,20 +175,48 @@ def _next_check(
     if c.outcome is Outcome.TRANSIENT:
         # Also retries a pending confirmation: backoff never drops below confirm_delay.
         return backoff_delay(state.consecutive_failures, policy=policy), Wait.BACKOFF
-    if c.outcome is Outcome.OK and state.status is not Status.HEALTHY:
+    if c.outcome is Outcome.OK and state.status is not Status.HEALTHY and not slow:
         return policy.base_backoff, Wait.RECOVERY
     return policy.interval, Wait.INTERVAL
 
 
-def _transition_reason(
-    old: Status, new: Status, c: Classification, failures: int, successes: int
-) -> str:
-    if new is Status.HEALTHY and old is not Status.PENDING:
+# Answers that say nothing about the status: they keep its reason.
+_KEEPS_REASON = (Outcome.RATE_LIMITED, Outcome.MISCONFIGURED, Outcome.TOKEN_DEAD)
+_KEPT_QUIETLY = (Status.PENDING, Status.HEALTHY, Status.REVOKED)
+
+
+def _slow_reason(provider_name: str, latency: timedelta, policy: Policy) -> str:
+    limit = policy.slow_after.total_seconds() if policy.slow_after else 0
+    return (
+        f"{provider_name} answered in {latency.total_seconds():.1f} s (slow: over {limit:g} s); "
+        "the token works; checks continue."
+    )
+
+
+def _status_reason(
+    old: Status,
+    new: Status,
+    c: Classification,
+    failures: int,
+    successes: int,
+    policy: Policy,
+    slow: str,
+) -> str | None:
+    """The status's reason after this answer (see the module docstring); None: keep it."""
+    if new is old and (new in _KEPT_QUIETLY or c.outcome in _KEEPS_REASON):
+        return None
+    if slow:
+        return slow
+    if new is Status.HEALTHY:
+        if old is Status.PENDING:
+            return c.reason
         return f"Recovered: {successes} good checks in a row. {c.reason}"
-    if new is Status.FAILING and c.outcome is Outcome.TRANSIENT:
-        return f"{failures} failed checks in a row. {c.reason}"
     if new is Status.REVOKED:
         return f"Confirmed by a second check. {c.reason}"
+    if c.outcome is Outcome.OK:
+        return f"Recovering: {successes} of {policy.recover_after} good checks in a row. {c.reason}"
+    if c.outcome is Outcome.TRANSIENT and (failures > 1 or new is Status.FAILING):
+        return f"{failures} failed checks in a row. Latest: {c.reason}"
     return c.reason
 
 
@@ -174,28 +226,41 @@ def advance(
     *,
     policy: Policy = DEFAULT_POLICY,
     now: datetime,
+    latency: timedelta | None = None,
+    provider_name: str = "The provider",
 ) -> Decision:
-    """Apply one probe's classification to `state`; see the module docstring for the rules."""
+    """Apply one probe's classification to `state`; see the module docstring for the rules.
+
+    `latency` is how long the answer took (None: unknown, never slow); `provider_name`
+    names the provider in the reason of a slow answer.
+    """
     c = classification
     if state.status is Status.DISCONNECTED:
         return Decision(state, None, None, Wait.INTERVAL, False, c.outcome, c.reason)
 
-    failures, successes, pending = _counters(state, c.outcome)
+    is_slow = (
+        c.outcome is Outcome.OK
+        and latency is not None
+        and policy.slow_after is not None
+        and latency > policy.slow_after
+    )
+    failures, successes, pending = _counters(state, c.outcome, is_slow)
     if state.status is Status.REVOKED:
         # Only ok answers (recovery) or a reconnect lead out of revoked.
         new_status = Status.HEALTHY if successes >= policy.recover_after else Status.REVOKED
     else:
-        new_status = _to_status(state, c, failures, successes, policy)
+        new_status = _to_status(state, c, failures, successes, policy, is_slow)
 
+    slow = _slow_reason(provider_name, latency, policy) if is_slow and latency else ""
+    reason = _status_reason(state.status, new_status, c, failures, successes, policy, slow)
     transition = None
     since = state.status_since
     if new_status is not state.status:
-        reason = _transition_reason(state.status, new_status, c, failures, successes)
-        transition = Transition(state.status, new_status, reason, now)
+        transition = Transition(state.status, new_status, reason or c.reason, now)
         since = now
     new_state = HealthState(new_status, failures, successes, pending, since)
-    delay, wait = _next_check(new_state, c, policy, now)
-    return Decision(new_state, transition, delay, wait, pending, c.outcome, c.reason)
+    delay, wait = _next_check(new_state, c, policy, now, is_slow)
+    return Decision(new_state, transition, delay, wait, pending, c.outcome, c.reason, reason)
 
 
 def reset_after_reconnect(state: HealthState, now: datetime) -> HealthState:
