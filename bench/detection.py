@@ -48,6 +48,7 @@ from tests.resilience.stack import (  # noqa: E402
 )
 
 ERROR_SHARE, TIMEOUT_SHARE = 0.3, 0.1
+OPERATOR = "ops@detection-bench.example"  # staff, in no team: gets operators' notices only
 
 
 def parse() -> argparse.Namespace:
@@ -114,9 +115,6 @@ def settings_for(args: argparse.Namespace) -> dict[str, str]:
         "HEALTH_PER_HOST": "25",
         "HEALTH_PROBE_READ_TIMEOUT": "1",
         "HEALTH_PROBE_TOTAL_TIMEOUT": "1.5",
-        # Figure 6's tokens are refreshed when a quarter of their life is left... of 2
-        # minutes, so 5 refreshes take minutes; no fleet connection has a refresh token.
-        "HEALTH_REFRESH_AHEAD_SECONDS": str(args.token_seconds * 3 // 4),
     }
 
 
@@ -127,7 +125,11 @@ def stack_env(args: argparse.Namespace, folder: Path, port: int) -> dict[str, st
         database_url=database_url,
         redis_url=redis_url,  # empty: the file broker under PORTAL_VAR_DIR
         site_url=f"http://127.0.0.1:{port}",
-        extra={**settings_for(args), "PORTAL_VAR_DIR": str(folder / "var")},
+        extra={
+            **settings_for(args),
+            "PORTAL_VAR_DIR": str(folder / "var"),
+            "EMAIL_URL": f"filemail://{folder / 'mail'}",  # one file per send, counted
+        },
     )
     return env
 
@@ -406,6 +408,74 @@ def refresh(bench: Bench, sandbox: Any) -> Figure:
     return figure
 
 
+def mails_to(bench: Bench, address: str) -> int:
+    """Messages sent to `address` so far (Django's file backend: one file per send)."""
+    folder = Path(bench.env["EMAIL_URL"].removeprefix("filemail://"))
+    files = folder.glob("*.log") if folder.exists() else []
+    return sum(path.read_text(errors="replace").count(f"To: {address}") for path in files)
+
+
+def incident(bench: Bench, sandbox: Any) -> Figure:
+    """Figure 3: every `/me` answers the provider's JSON 401 for `--incident-minutes`."""
+    import connectors.models
+    from connectors.models import Connection, Transition
+    from portal.models import User
+    from tests.connect.live import signed_in
+
+    minutes = bench.args.incident_minutes
+    figure = Figure(3, f"false revocations in a {minutes:g}-minute provider incident")
+    incidents = getattr(connectors.models, "Incident", None)
+    if incidents is None or sandbox.control("sandbox").status_code != 200:
+        figure.why = "this build has no provider incidents (nor a sandbox-wide mode)"
+        return figure
+    User.objects.create_user(email=OPERATOR, password=None, is_staff=True)
+    ids = [row.connection_id for row in bench.live]
+    mails = mails_to(bench, OPERATOR)
+    started = now()
+    answer = sandbox.control("sandbox", {"mode": "401"})
+    assert answer.status_code == 200, answer.text
+    end = time.monotonic() + minutes * 60
+    banner, worst = False, 0
+    with signed_in(bench.env["SITE_URL"], User.objects.get(email=OPERATOR)) as ops:
+        while time.monotonic() < end:
+            seen = statuses(ids)
+            worst = max(worst, sum(1 for status in seen.values() if status != "healthy"))
+            if not banner and incidents.objects.filter(started_at__gte=started).exists():
+                page = ops.get("/ops/")
+                banner = page.status_code == 200 and "incident-banner" in page.text
+            time.sleep(min(5.0, max(0.1, end - time.monotonic())))
+    answer = sandbox.control("sandbox", {"mode": "ok"})
+    assert answer.status_code == 200, answer.text
+    ended = now()
+    settle = bench.args.interval * 3 + 60
+    wait(
+        lambda: (
+            list(statuses(ids).values()).count("healthy") == len(ids)
+            and not incidents.objects.filter(ended_at__isnull=True).exists()
+        ),
+        timeout=settle,
+        step=2,
+    )
+    left = Connection.objects.filter(pk__in=ids, status="revoked").count()
+    revocations = Transition.objects.filter(
+        connection_id__in=ids, to_status="revoked", at__gte=started
+    ).count()
+    shown = incidents.objects.filter(started_at__gte=started)
+    still_open = shown.filter(ended_at__isnull=True).count()
+    unwell = len(ids) - list(statuses(ids).values()).count("healthy")
+    notices = mails_to(bench, OPERATOR) - mails
+    figure.value = (
+        f"{left} left revoked ({revocations} revocations), {shown.count()} incident(s) "
+        f"({still_open} still open {(now() - ended).total_seconds():.0f} s after the end; "
+        f"/ops/ banner {'shown' if banner else 'not shown'}), {notices} operator "
+        f"notification(s); at worst {worst} of {len(ids)} not healthy, {unwell} not "
+        f"healthy at the end"
+    )
+    figure.target = "0 left revoked, 1 incident shown, 1 operator notification"
+    figure.passed = left == 0 and shown.count() == 1 and banner and notices == 1
+    return figure
+
+
 def not_yet(number: int, title: str, why: str) -> Figure:
     return Figure(number, title, why=why)
 
@@ -461,8 +531,7 @@ def scenarios(bench: Bench, sandbox: Any) -> Any:
     yield figure
     yield recovery(bench, sandbox)
     yield not_yet(2, "permission withdrawn -> degraded", "this build has no capability checks")
-    yield not_yet(3, "false revocations in a provider incident",
-                  "this build has no provider incidents")  # fmt: skip
+    yield incident(bench, sandbox)
     yield refresh(bench, sandbox)
 
 
