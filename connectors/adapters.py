@@ -166,6 +166,10 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             first_check=checked.classification, latency_ms=checked.latency_ms,
             actor=request.user, request=request,
         )  # fmt: skip
+        if result.connection.capabilities_due_at is not None:
+            from connectors.tasks import enqueue_capability_check
+
+            enqueue_capability_check(result.connection.pk, "connect")
         name = identity.name or identity.external_id
         if result.reconnected:
             messages.success(request, f"Reconnected {name}: the new token replaces the old one.")

@@ -351,6 +351,12 @@ HEALTH_RECOVER_AFTER = env.int("HEALTH_RECOVER_AFTER", default=2)
 HEALTH_CONFIRM_DELAY_SECONDS = env.float("HEALTH_CONFIRM_DELAY_SECONDS", default=5)
 HEALTH_BASE_BACKOFF_SECONDS = env.float("HEALTH_BASE_BACKOFF_SECONDS", default=30)
 # History kept: raw checks, daily roll-ups, state transitions.
+# Declared capabilities are checked after each connect or reconnect, then this often.
+HEALTH_CAPABILITY_INTERVAL_SECONDS = _at_least(
+    "HEALTH_CAPABILITY_INTERVAL_SECONDS",
+    env.int("HEALTH_CAPABILITY_INTERVAL_SECONDS", default=6 * 3600),
+    1,
+)
 HEALTH_RAW_CHECK_DAYS = env.int("HEALTH_RAW_CHECK_DAYS", default=2)
 HEALTH_ROLLUP_DAYS = env.int("HEALTH_ROLLUP_DAYS", default=90)
 HEALTH_TRANSITION_DAYS = env.int("HEALTH_TRANSITION_DAYS", default=365)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from connectors.engine import config
+from connectors.health.capabilities import identity_view, with_capabilities
 from connectors.health.outcomes import Classification, Outcome, Status
 from connectors.health.schedule import next_check_at
 from connectors.health.states import Decision, HealthState, advance
@@ -22,7 +23,7 @@ CHECK_FIELDS = [
     "status", "status_since", "status_reason", "last_outcome", "last_checked_at",
     "last_latency_ms", "last_error", "next_check_at", "claimed_until", "lease_token",
     "consecutive_failures", "consecutive_successes", "pending_confirmation",
-    "rate_limited_until",
+    "rate_limited_until", "capability_hold",
 ]  # fmt: skip
 
 _rng = random.SystemRandom()
@@ -63,7 +64,17 @@ def decision_apply(
     """Advance `connection` in memory (CHECK_FIELDS) and build its Check and Transition."""
     c = classification
     policy = config.policy_for(interval_of(connection))
-    decision = advance(state_of(connection), c, policy=policy, now=now)
+    # A capability check's findings combine with this answer by one rule (see
+    # connectors.health.capabilities): the state machine sees a connection held degraded
+    # by a missing capability as healthy, and the result is floored again after it.
+    stored = state_of(connection)
+    held_before = connection.capability_hold
+    decision = advance(identity_view(stored, held=held_before), c, policy=policy, now=now)
+    decision, held = with_capabilities(
+        decision, stored=stored.status, stored_since=stored.status_since,
+        missing_reason=connection.capability_reason, held_before=held_before, now=now,
+    )  # fmt: skip
+    connection.capability_hold = held
     state = decision.state
     connection.status = state.status.value
     connection.status_since = state.status_since
@@ -81,6 +92,9 @@ def decision_apply(
     connection.claimed_until = None
     connection.lease_token = ""
     transition = None
+    if decision.transition is None and (held or held_before):
+        # No change of status, but the reason shown is this answer's or the capability's.
+        connection.status_reason = redact(decision.reason, limit=300)
     if decision.transition is not None:
         connection.status_reason = redact(decision.transition.reason, limit=300)
         transition = Transition(
