@@ -41,6 +41,9 @@ class App(models.Model):
     client_id = models.CharField(max_length=255, blank=True)
     client_secret = EncryptedSecretField(blank=True, null=True)
     check_interval_seconds = models.PositiveIntegerField(default=DEFAULT_CHECK_INTERVAL_SECONDS)
+    # The capability keys (the provider's `capabilities()`) the team's integration relies
+    # on; each is checked on every connection of this app.
+    capabilities = models.JSONField(default=list, blank=True)
     secret_replaced_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -121,6 +124,12 @@ class Connection(models.Model):
     refresh_failures = models.PositiveIntegerField(default=0)
     # Not before: a dispatch's claim of the refresh, or the backoff after a failed one.
     refresh_after = models.DateTimeField(null=True, blank=True)
+    # Capability checks (connectors.health.capabilities): the reason naming what the last
+    # results found missing ("" for nothing), whether the status is degraded only by that
+    # ("held"), and when the next capability check is due (None: nothing is declared).
+    capability_reason = models.CharField(max_length=300, blank=True)
+    capability_hold = models.BooleanField(default=False)
+    capabilities_due_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -144,6 +153,12 @@ class Connection(models.Model):
                 condition=Q(refresh_due_at__isnull=False),
                 name="connection_refresh_due_idx",
             ),
+            # Capability checks read only due rows of apps that declare capabilities.
+            models.Index(
+                fields=["capabilities_due_at"],
+                condition=Q(capabilities_due_at__isnull=False),
+                name="connection_caps_due_idx",
+            ),
             models.Index(fields=["team", "status"], name="connection_team_status_idx"),
             # The team overview's default order: a page without sorting the whole team.
             models.Index(fields=["team", "workspace_name", "id"], name="connection_team_name_idx"),
@@ -160,6 +175,30 @@ class Connection(models.Model):
 
     def __str__(self) -> str:
         return self.workspace_name or self.external_id
+
+
+class CapabilityResult(models.Model):
+    """The last answer about one declared capability of one connection."""
+
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="capability_results"
+    )
+    key = models.CharField(max_length=40)
+    # ok, missing, or unknown (never answered with a verdict yet)
+    outcome = models.CharField(max_length=10, default="unknown")
+    checked_at = models.DateTimeField(null=True, blank=True)  # of the last verdict
+    attempted_at = models.DateTimeField(null=True, blank=True)  # of the last probe
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    detail = models.CharField(max_length=200, blank=True)  # of the last probe
+
+    class Meta:
+        ordering = ("connection", "key")
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "key"], name="capability_result_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.connection_id} {self.key}: {self.outcome}"
 
 
 class Check(models.Model):

@@ -353,6 +353,12 @@ HEALTH_BASE_BACKOFF_SECONDS = env.float("HEALTH_BASE_BACKOFF_SECONDS", default=3
 # A successful check slower than this makes a connection degraded (0: never).
 HEALTH_SLOW_SECONDS = env.float("HEALTH_SLOW_SECONDS", default=5)
 # History kept: raw checks, daily roll-ups, state transitions.
+# Declared capabilities are checked after each connect or reconnect, then this often.
+HEALTH_CAPABILITY_INTERVAL_SECONDS = _at_least(
+    "HEALTH_CAPABILITY_INTERVAL_SECONDS",
+    env.int("HEALTH_CAPABILITY_INTERVAL_SECONDS", default=6 * 3600),
+    1,
+)
 HEALTH_RAW_CHECK_DAYS = env.int("HEALTH_RAW_CHECK_DAYS", default=2)
 HEALTH_ROLLUP_DAYS = env.int("HEALTH_ROLLUP_DAYS", default=90)
 HEALTH_TRANSITION_DAYS = env.int("HEALTH_TRANSITION_DAYS", default=365)

@@ -68,6 +68,11 @@ def probe_timeout() -> Timeout:
     )
 
 
+def capability_interval() -> timedelta:
+    """How often each declared capability is checked after the connect-time check."""
+    return timedelta(seconds=setting("HEALTH_CAPABILITY_INTERVAL_SECONDS"))
+
+
 def raw_check_days() -> int:
     return int(setting("HEALTH_RAW_CHECK_DAYS"))
 

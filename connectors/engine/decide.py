@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from connectors.engine import config
+from connectors.health.capabilities import identity_view, with_capabilities
 from connectors.health.outcomes import Classification, Outcome, Status
 from connectors.health.schedule import next_check_at
 from connectors.health.states import Decision, HealthState, advance
@@ -24,7 +25,7 @@ CHECK_FIELDS = [
     "status", "status_since", "status_reason", "last_outcome", "last_checked_at",
     "last_latency_ms", "last_error", "next_check_at", "claimed_until", "lease_token",
     "consecutive_failures", "consecutive_successes", "pending_confirmation",
-    "rate_limited_until",
+    "rate_limited_until", "capability_hold",
 ]  # fmt: skip
 
 _rng = random.SystemRandom()
@@ -86,11 +87,21 @@ def decision_apply(
         c = dataclasses.replace(c, outcome=Outcome.TRANSIENT, reason=EXPIRED_AWAITING_REFRESH)
     policy = config.policy_for(interval_of(connection))
     provider = provider_find(connection.provider)
+    # A capability check's findings combine with this answer by one rule (see
+    # connectors.health.capabilities): the state machine sees a connection held degraded
+    # by a missing capability as healthy, and the result is floored again after it.
+    stored = state_of(connection)
+    held_before = connection.capability_hold
     decision = advance(
-        state_of(connection), c, policy=policy, now=now,
+        identity_view(stored, held=held_before), c, policy=policy, now=now,
         latency=None if latency_ms is None else timedelta(milliseconds=latency_ms),
         provider_name=provider.name if provider else "The provider",
     )  # fmt: skip
+    decision, held = with_capabilities(
+        decision, stored=stored.status, stored_since=stored.status_since,
+        missing_reason=connection.capability_reason, held_before=held_before, now=now,
+    )  # fmt: skip
+    connection.capability_hold = held
     state = decision.state
     connection.status = state.status.value
     connection.status_since = state.status_since
@@ -109,6 +120,10 @@ def decision_apply(
     connection.lease_token = ""
     if decision.status_reason is not None:
         connection.status_reason = redact(decision.status_reason, limit=300)
+    if held or held_before:
+        # The capability rule chose the reason shown: the missing capability's, or this
+        # answer's once they all work again (a transition's reason is the same text).
+        connection.status_reason = redact(decision.reason, limit=300)
     transition = None
     if decision.transition is not None:
         transition = Transition(

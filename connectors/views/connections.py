@@ -18,6 +18,7 @@ from connectors.providers import provider_find
 from connectors.services.connections import (
     TokenRejected,
     connection_add_by_token,
+    connection_capabilities,
     connection_disconnect,
     connection_revokes_on_disconnect,
 )
@@ -100,6 +101,10 @@ def connection_add_token(request: HttpRequest, app_public_id: str, team: Team) -
         except TokenRejected as rejected:
             form.add_error("token", rejected.message)
         else:
+            if result.connection.capabilities_due_at is not None:
+                from connectors.tasks import enqueue_capability_check
+
+                enqueue_capability_check(result.connection.pk, "connect")
             name = result.connection.workspace_name or result.connection.external_id
             verb = "Reconnected" if result.reconnected else "Connected"
             messages.success(request, f"{verb} {name} with the pasted token.")
@@ -148,6 +153,7 @@ def connection_detail(request: HttpRequest, connection_id: int, team: Team) -> H
         "oob": wants_live_part(request),
         "live_url": live_url(request),
         "live_every": live_seconds(),
+        "capabilities": connection_capabilities(connection),
     }
     if context["oob"]:
         return render(request, "connectors/_connection_live.html", context)

@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import F
 from django.utils import timezone
 
+from connectors.providers.intercom.capabilities import PERMISSIONS
 from connectors.providers.intercom.sandbox.models import (
     Controls,
     Mode,
@@ -116,7 +117,9 @@ _NORMAL: dict[str, Any] = {
 
 def controls_reset() -> None:
     """Everything back to normal, counters at zero. Revoked tokens stay revoked."""
-    SandboxWorkspace.objects.update(**_NORMAL, me_calls=0, last_me_at=None, window_calls=0)
+    SandboxWorkspace.objects.update(
+        **_NORMAL, me_calls=0, last_me_at=None, window_calls=0, withheld_permissions=[]
+    )
     SandboxToken.objects.update(**_NORMAL, me_calls=0, last_me_at=None)
 
 
@@ -159,8 +162,28 @@ def workspace_state(workspace: SandboxWorkspace) -> dict[str, Any]:
         "id_code": workspace.id_code,
         "name": workspace.name,
         "region": workspace.region,
+        "withheld_permissions": list(workspace.withheld_permissions or []),
         **_controls_state(workspace),
     }
+
+
+PERMISSION_KEYS = [permission.key for permission in PERMISSIONS]
+
+
+def permissions_withhold(*, workspace: SandboxWorkspace, data: dict[str, Any]) -> None:
+    """Set which permissions the workspace's tokens lack: {"withheld": ["read_tags"]}."""
+    withheld = data.get("withheld")
+    if not isinstance(withheld, list) or not all(isinstance(k, str) for k in withheld):
+        raise ControlError(
+            'Send {"withheld": [...]}, a list of permission keys (empty: grant them all).'
+        )
+    unknown = sorted(set(withheld) - set(PERMISSION_KEYS))
+    if unknown:
+        raise ControlError(
+            f"Unknown permissions {', '.join(unknown)}; known: {', '.join(PERMISSION_KEYS)}"
+        )
+    workspace.withheld_permissions = [k for k in PERMISSION_KEYS if k in set(withheld)]
+    workspace.save(update_fields=["withheld_permissions"])
 
 
 def token_state(token: SandboxToken) -> dict[str, Any]:

@@ -59,6 +59,9 @@ class SandboxWorkspace(Controls):
     admin_id = models.CharField(max_length=20)
     admin_email = models.EmailField()
     admin_name = models.CharField(max_length=100)
+    # Keys of the permissions (capabilities.PERMISSIONS) this workspace's tokens lack:
+    # the reads that need them answer 401 token_unauthorized, as Intercom does.
+    withheld_permissions = models.JSONField(default=list, blank=True)
     # The current rate-limit window (unix seconds at its start) and calls seen in it.
     window_start = models.PositiveBigIntegerField(default=0)
     window_calls = models.PositiveIntegerField(default=0)

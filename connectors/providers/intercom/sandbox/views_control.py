@@ -14,6 +14,7 @@ from connectors.providers.intercom.sandbox.controls import (
     ControlError,
     control_apply,
     controls_reset,
+    permissions_withhold,
     token_state,
     workspace_state,
 )
@@ -76,6 +77,24 @@ def workspace(request: HttpRequest, id_code: str) -> HttpResponse:
         return _problem(404, f"No demo workspace has the id_code {id_code!r}.")
     if request.method == "POST" and (failure := _apply(request, row)) is not None:
         return failure
+    row.refresh_from_db()
+    return JsonResponse(workspace_state(row))
+
+
+@csrf_exempt
+@sandbox_only
+@require_http_methods(["GET", "POST"])
+def workspace_permissions(request: HttpRequest, id_code: str) -> HttpResponse:
+    """POST {"withheld": ["read_conversations", ...]}: the permissions its tokens lack."""
+    services.workspaces_ensure()
+    row = SandboxWorkspace.objects.filter(id_code=id_code).first()
+    if row is None:
+        return _problem(404, f"No demo workspace has the id_code {id_code!r}.")
+    if request.method == "POST":
+        try:
+            permissions_withhold(workspace=row, data=_json_body(request))
+        except (_BadBody, ControlError) as error:
+            return _problem(400, str(error))
     row.refresh_from_db()
     return JsonResponse(workspace_state(row))
 
