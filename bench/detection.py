@@ -60,6 +60,10 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--teams", type=int, default=10, help="teams the fleet is spread over")
     parser.add_argument("--sample", type=int, default=10, help="tokens revoked in figure 1")
     parser.add_argument("--workers", type=int, default=2, help="Celery worker processes")
+    parser.add_argument("--capability-seconds", type=int, default=60,
+                        help="figure 2's capability cadence")  # fmt: skip
+    parser.add_argument("--capability-sample", type=int, default=5,
+                        help="connections figure 2 connects by the OAuth dance")  # fmt: skip
     parser.add_argument("--token-seconds", type=int, default=120, help="figure 6's lifetime")
     parser.add_argument("--refreshes", type=int, default=5, help="figure 6's refreshes")
     parser.add_argument("--seed", type=int, default=15)
@@ -115,6 +119,8 @@ def settings_for(args: argparse.Namespace) -> dict[str, str]:
         "HEALTH_PER_HOST": "25",
         "HEALTH_PROBE_READ_TIMEOUT": "1",
         "HEALTH_PROBE_TOTAL_TIMEOUT": "1.5",
+        # Read only by builds with capability checks; the fleet's apps declare none.
+        "HEALTH_CAPABILITY_INTERVAL_SECONDS": str(args.capability_seconds),
     }
 
 
@@ -336,42 +342,16 @@ def recovery(bench: Bench, sandbox: Any) -> Figure:
 def refresh(bench: Bench, sandbox: Any) -> Figure:
     """Figure 6: connect through an expiring-tokens sandbox app by the real OAuth dance and
     watch the connection through `--refreshes` refreshes of its token."""
-    from bench.health_sweep import sandbox_provider_key
-    from connectors.models import App, Check, Connection, Transition
-    from connectors.providers import provider_get
-    from portal.models import Membership, Team, User
-    from portal.secrets import Secret
-    from tests.connect.live import Dance, signed_in
+    from connectors.models import Check, Transition
 
     lifetime, wanted = bench.args.token_seconds, bench.args.refreshes
     figure = Figure(6, f"an expiring-tokens connection ({lifetime} s tokens) through refreshes")
-    key = sandbox_provider_key()
-    team = Team.objects.get(slug="detection-0")
-    user = User.objects.create_user(email="owner@detection-bench.example", password=None)
-    Membership.objects.create(team=team, user=user, role="owner")
     interval = max(5, lifetime // 8)  # several checks on each token
-    app = App.objects.create(
-        team=team, provider=key, name="Expiring tokens", region="sandbox",
-        check_interval_seconds=interval,
+    connection = sandbox_app_connect(
+        bench, sandbox, team_slug="detection-0", name="Expiring tokens", interval=interval,
+        expiring_tokens=True, token_lifetime_seconds=lifetime,
     )  # fmt: skip
-    site = bench.env["SITE_URL"]
-    created = sandbox.control(
-        "apps",
-        {
-            "name": "Detection bench: expiring tokens",
-            "redirect_uris": [site + provider_get(key).callback_path(app.public_id)],
-            "expiring_tokens": True,
-            "token_lifetime_seconds": lifetime,
-        },
-    )
-    assert created.status_code == 201, created.text
-    app.client_id = created.json()["client_id"]
-    app.client_secret = Secret(created.json()["client_secret"])
-    app.save()
-    with signed_in(site, user) as http:
-        page = Dance(http, app).consent("approve")
-    assert page.status_code == 200, page.text[:500]
-    connection = Connection.objects.get(app=app)
+    app = connection.app
     if connection.refresh_token is None:
         figure.why = "connecting stored no refresh token (this build does not refresh)"
         return figure
@@ -406,6 +386,164 @@ def refresh(bench: Bench, sandbox: Any) -> Figure:
     figure.target = f"healthy through at least {wanted} refreshes"
     figure.passed = refreshes >= wanted and seen == {"healthy"} and not left.exists()
     return figure
+
+
+def sandbox_app_connect(
+    bench: Bench,
+    sandbox: Any,
+    *,
+    team_slug: str,
+    name: str,
+    interval: int,
+    workspace: str | None = None,
+    capabilities: list[str] | None = None,
+    **sandbox_app: Any,
+) -> Any:
+    """A portal app with its own sandbox app (made over HTTP), connected by the real OAuth
+    dance: a signed-in owner presses Connect and approves on the consent page."""
+    from bench.health_sweep import sandbox_provider_key
+    from connectors.models import App, Connection
+    from connectors.providers import provider_get
+    from portal.models import Membership, Team, User
+    from portal.secrets import Secret
+
+    key = sandbox_provider_key()
+    team = Team.objects.get(slug=team_slug)
+    user, made = User.objects.get_or_create(email=f"owner@{team_slug}.example")
+    if made:
+        Membership.objects.create(team=team, user=user, role="owner")
+    app = App.objects.create(
+        team=team, provider=key, name=name, region="sandbox", check_interval_seconds=interval,
+        capabilities=capabilities or [],
+    )  # fmt: skip
+    site = bench.env["SITE_URL"]
+    created = sandbox.control(
+        "apps",
+        {"name": name, "redirect_uris": [site + provider_get(key).callback_path(app.public_id)],
+         **sandbox_app},
+    )  # fmt: skip
+    assert created.status_code == 201, created.text
+    app.client_id = created.json()["client_id"]
+    app.client_secret = Secret(created.json()["client_secret"])
+    app.save()
+    reconnect(bench, app, workspace)
+    return Connection.objects.get(app=app)
+
+
+def reconnect(bench: Bench, app: Any, workspace: str | None) -> None:
+    from portal.models import Membership
+    from tests.connect.live import Dance, signed_in
+
+    owner = Membership.objects.filter(team=app.team, role="owner").first()
+    assert owner is not None
+    with signed_in(bench.env["SITE_URL"], owner.user) as http:
+        dance = Dance(http, app)
+        page = dance.consent("approve", workspace) if workspace else dance.consent("approve")
+    assert page.status_code == 200, page.text[:500]
+
+
+def capability(bench: Bench, sandbox: Any) -> Figure:
+    """Figure 2: a declared capability's permission withdrawn in the sandbox, then a
+    reconnect while it is still withdrawn; seconds until each connection is degraded."""
+    import connectors.models
+    from bench.health_sweep import sandbox_provider_key
+    from connectors.providers import provider_get
+
+    figure = Figure(2, "permission withdrawn -> degraded")
+    results = getattr(connectors.models, "CapabilityResult", None)
+    declared = provider_get(sandbox_provider_key()).capabilities()
+    if results is None or not declared:
+        figure.why = "this build has no capability checks"
+        return figure
+    key = declared[0].key
+    fleet_workspaces = set(
+        connectors.models.Connection.objects.filter(
+            pk__in=[row.connection_id for row in bench.fleet]
+        ).values_list("external_id", flat=True)
+    )
+    listed = sandbox.control("workspaces").json()["workspaces"]
+    spare = [w["id_code"] for w in listed if w["id_code"] not in fleet_workspaces]
+    if not spare:
+        figure.why = "the sandbox has no workspace apart from the fleet's"
+        return figure
+    workspace = spare[0]  # withdrawing a permission there touches none of the fleet
+    grant = sandbox.control(f"workspaces/{workspace}/permissions", {"withheld": []})
+    assert grant.status_code == 200, grant.text
+    connections = [
+        sandbox_app_connect(
+            bench, sandbox, team_slug="detection-1" if bench.args.teams > 1 else "detection-0",
+            name=f"Capabilities {number}", interval=bench.args.interval, workspace=workspace,
+            capabilities=[key],
+        )
+        for number in range(bench.args.capability_sample)
+    ]  # fmt: skip
+    ids = [c.pk for c in connections]
+
+    def checked_ok() -> bool:
+        rows = results.objects.filter(connection_id__in=ids, outcome="ok")
+        return rows.count() == len(ids) and set(statuses(ids).values()) == {"healthy"}
+
+    if not wait(checked_ok, timeout=60):
+        figure.value = f"the connect-time capability checks never all answered ok: {statuses(ids)}"
+        figure.target, figure.passed = "healthy after the connect-time check", False
+        return figure
+    cadence = bench.setting("HEALTH_CAPABILITY_INTERVAL_SECONDS")
+    tick = bench.setting("HEALTH_DISPATCH_SECONDS")
+    probe = bench.setting("HEALTH_PROBE_TOTAL_TIMEOUT")
+    last_ok = dict(
+        results.objects.filter(connection_id__in=ids).values_list("connection", "checked_at")
+    )
+    withdrawn = now()
+    answer = sandbox.control(f"workspaces/{workspace}/permissions", {"withheld": [key]})
+    assert answer.status_code == 200, answer.text
+    # Due one cadence (spread by up to 5%) after the last check, then the next dispatch
+    # tick hands it to a worker, which may be busy with a batch.
+    target = cadence * 1.05 + 2 * tick + probe
+    wait(lambda: set(statuses(ids).values()) == {"degraded"}, timeout=target * 2)
+    became = degraded_at(ids, withdrawn)
+    cadence_delays = [(at - withdrawn).total_seconds() for at in became.values()]
+    after_check = [(at - last_ok[pk]).total_seconds() for pk, at in became.items()]
+    # A reconnect while the permission is still withdrawn: checked at once, not at the cadence.
+    first = connections[0]
+    grant = sandbox.control(f"workspaces/{workspace}/permissions", {"withheld": []})
+    assert grant.status_code == 200, grant.text
+    wait(lambda: statuses([first.pk])[first.pk] == "healthy", timeout=target * 2)
+    answer = sandbox.control(f"workspaces/{workspace}/permissions", {"withheld": [key]})
+    assert answer.status_code == 200, answer.text
+    reconnected = now()
+    reconnect(bench, first.app, workspace)
+    at_once = tick + probe * 2
+    wait(lambda: statuses([first.pk])[first.pk] == "degraded", timeout=at_once * 3)
+    reconnect_delay = [
+        (at - reconnected).total_seconds() for at in degraded_at([first.pk], reconnected).values()
+    ]
+    figure.value = (
+        f"{len(became)} of {len(ids)} degraded: {seconds(cadence_delays)} after the "
+        f"withdrawal, {seconds(after_check)} after their last capability check; "
+        "after a reconnect " + (f"{reconnect_delay[0]:.1f} s" if reconnect_delay else "never")
+    )
+    figure.target = (
+        f"within {target:.1f} s of the last check (capability cadence {cadence:.0f} s +5% "
+        f"spread, 2 dispatch ticks, a probe timeout), within {at_once:.1f} s of a reconnect"
+    )
+    figure.passed = (
+        len(became) == len(ids)
+        and max(after_check) <= target
+        and bool(reconnect_delay)
+        and reconnect_delay[0] <= at_once
+    )
+    return figure
+
+
+def degraded_at(ids: list[int], since: datetime) -> dict[int, datetime]:
+    """Each connection's first transition to degraded after `since`."""
+    from connectors.models import Transition
+
+    first: dict[int, datetime] = {}
+    rows = Transition.objects.filter(connection_id__in=ids, to_status="degraded", at__gte=since)
+    for pk, at in rows.order_by("at").values_list("connection_id", "at"):
+        first.setdefault(pk, at)
+    return first
 
 
 def mails_to(bench: Bench, address: str) -> int:
@@ -530,7 +668,7 @@ def scenarios(bench: Bench, sandbox: Any) -> Any:
     figure, _ = chaos(bench, sandbox)
     yield figure
     yield recovery(bench, sandbox)
-    yield not_yet(2, "permission withdrawn -> degraded", "this build has no capability checks")
+    yield capability(bench, sandbox)
     yield incident(bench, sandbox)
     yield refresh(bench, sandbox)
 
