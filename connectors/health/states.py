@@ -5,12 +5,17 @@ N = `Policy.failing_after` (3), M = `Policy.recover_after` (2).
 | answer            | new status                                           | next check         |
 |-------------------|------------------------------------------------------|--------------------|
 | ok                | healthy from pending or healthy; from degraded,      | interval; while    |
-|                   | failing or revoked only after M ok answers in a row  | recovering: base   |
-| transient         | degraded; failing after N in a row (or if failing)   | backoff            |
+|                   | failing, suspect or revoked only after M ok answers  | recovering: base   |
+|                   | in a row                                             | backoff            |
+| transient         | degraded; failing after N in a row (or if failing);  | backoff            |
+|                   | suspect and revoked stay                             |                    |
 | token_dead, first | unchanged, awaiting its confirming retry             | confirm_delay      |
-| token_dead, again | revoked                                              | none               |
-| forbidden         | degraded                                             | interval           |
-| wrong_workspace   | failing                                              | interval           |
+| token_dead, again | revoked; suspect during a provider incident          | revoked: re-check; |
+|                   |                                                      | suspect: base      |
+| token_dead,       | suspect while the incident is open and the hold      | base backoff       |
+| suspect           | lasts; then revoked, with a note in the reason       | (or re-check)      |
+| forbidden         | degraded (revoked stays)                             | interval           |
+| wrong_workspace   | failing (revoked stays)                              | interval           |
 | rate_limited      | unchanged                                            | until the reset    |
 | misconfigured     | unchanged                                            | interval           |
 
@@ -27,12 +32,19 @@ A `revoked` connection stays `revoked` on every answer except ok (see below).
 - Wrong workspace is `failing`, not `degraded`: the token works for someone else's data,
   which a person must resolve (the portal never re-points a connection).
 - Misconfigured means our request is wrong (e.g. the API version), not the token.
-- `revoked` is not checked on schedule. Leaving it takes a reconnect
-  (`reset_after_reconnect` → `pending`), or a "Check now" that finds the token working
-  again, confirmed by M ok answers in a row (checked again after `base_backoff`).
+- `revoked` is re-checked on schedule at a slow, growing cadence (`recheck_delay`:
+  `recheck_first`, doubling up to `recheck_max`) until `recheck_for` after the
+  revocation, then no more. M ok answers in a row (the second after `base_backoff`)
+  bring it back to `healthy`, a recovery like any other; so does a reconnect
+  (`reset_after_reconnect` → `pending`).
+- `suspect` is a revocation held during a provider incident (`incident=True`, decided by
+  the engine from `connectors.health.incidents`). It is re-checked every `base_backoff`;
+  M ok answers make it `healthy`; a token-dead answer once the incident has ended, or
+  `hold` after it became suspect, revokes it with a note saying so.
 - Backoff: `base_backoff` doubled per transient failure after the first, capped at
-  `max_backoff` (default and ceiling: the interval). Every scheduled delay lies between
-  `confirm_delay` and `interval`, before jitter (see `connectors.health.schedule`).
+  `max_backoff` (default and ceiling: the interval). Every scheduled delay of a
+  connection in service lies between `confirm_delay` and `interval`, before jitter (see
+  `connectors.health.schedule`); a revoked connection's re-checks are slower.
 """
 
 from __future__ import annotations
@@ -42,7 +54,7 @@ from datetime import datetime, timedelta
 
 from connectors.health.outcomes import Classification, Outcome, Status
 from connectors.health.policy import Policy
-from connectors.health.schedule import Wait, backoff_delay, rate_limit_delay
+from connectors.health.schedule import Wait, backoff_delay, rate_limit_delay, recheck_delay
 
 __all__ = [
     "Decision",
@@ -100,10 +112,57 @@ class Decision:
         return self.transition is not None
 
 
-def _to_status(
-    state: HealthState, c: Classification, failures: int, successes: int, policy: Policy
+HELD = (
+    "Held as suspect, not revoked: many connections of this provider and region failed "
+    "at once (a provider incident). Re-checked until it ends."
+)
+HOLD_ENDED = "Held as suspect during a provider incident, which has ended; still dead."
+
+
+def _hold_over(state: HealthState, policy: Policy, now: datetime) -> bool:
+    since = state.status_since
+    return since is not None and now - since >= policy.hold
+
+
+def _hold_note(state: HealthState, policy: Policy, now: datetime) -> str:
+    if _hold_over(state, policy, now):
+        minutes = int(policy.hold.total_seconds() // 60)
+        return f"Held as suspect for {minutes} min during a provider incident; still dead."
+    return HOLD_ENDED
+
+
+def _suspect_status(
+    state: HealthState,
+    c: Classification,
+    successes: int,
+    policy: Policy,
+    *,
+    incident: bool,
+    now: datetime,
 ) -> Status:
-    """The status after this answer (revoked and disconnected are handled by the caller)."""
+    """The status after this answer for a held (suspect) connection."""
+    if c.outcome is Outcome.OK:
+        return Status.HEALTHY if successes >= policy.recover_after else Status.SUSPECT
+    if c.outcome is Outcome.TOKEN_DEAD:
+        held = incident and not _hold_over(state, policy, now)
+        return Status.SUSPECT if held else Status.REVOKED
+    if c.outcome is Outcome.FORBIDDEN:
+        return Status.DEGRADED
+    if c.outcome is Outcome.WRONG_WORKSPACE:
+        return Status.FAILING
+    return Status.SUSPECT  # transient, rate limited, misconfigured: nothing about the token
+
+
+def _to_status(
+    state: HealthState,
+    c: Classification,
+    failures: int,
+    successes: int,
+    policy: Policy,
+    *,
+    incident: bool,
+) -> Status:
+    """The status after this answer (revoked, suspect and disconnected: the caller)."""
     current = state.status
     if c.outcome is Outcome.OK:
         if current in (Status.PENDING, Status.HEALTHY) or successes >= policy.recover_after:
@@ -118,7 +177,7 @@ def _to_status(
     if c.outcome is Outcome.WRONG_WORKSPACE:
         return Status.FAILING
     if c.outcome is Outcome.TOKEN_DEAD and state.pending_confirmation:
-        return Status.REVOKED
+        return Status.SUSPECT if incident else Status.REVOKED
     return current  # first token-dead answer, rate limited, misconfigured
 
 
@@ -132,7 +191,8 @@ def _counters(state: HealthState, outcome: Outcome) -> tuple[int, int, bool]:
         return state.consecutive_failures + 1, 0, state.pending_confirmation
     if outcome is Outcome.TOKEN_DEAD:
         # Revoked by this answer, or awaiting its confirming retry.
-        awaiting = state.status is not Status.REVOKED and not state.pending_confirmation
+        settled = state.status in (Status.REVOKED, Status.SUSPECT)
+        awaiting = not settled and not state.pending_confirmation
         return 0, 0, awaiting
     return 0, 0, False  # forbidden, wrong workspace: a definite answer clears the rest
 
@@ -143,7 +203,8 @@ def _next_check(
     if state.status is Status.DISCONNECTED:
         return None, Wait.INTERVAL
     if state.status is Status.REVOKED and state.consecutive_successes == 0:
-        return None, Wait.INTERVAL  # needs a reconnect, not more probing
+        # Slow, growing re-checks, so a revocation by a provider's mistake heals itself.
+        return recheck_delay(state.status_since, now=now, policy=policy), Wait.RECHECK
     if c.outcome is Outcome.RATE_LIMITED:
         return rate_limit_delay(c.rate_limit_reset, now=now, policy=policy), Wait.RATE_LIMIT
     if state.pending_confirmation and c.outcome is Outcome.TOKEN_DEAD:
@@ -153,16 +214,29 @@ def _next_check(
         return backoff_delay(state.consecutive_failures, policy=policy), Wait.BACKOFF
     if c.outcome is Outcome.OK and state.status is not Status.HEALTHY:
         return policy.base_backoff, Wait.RECOVERY
+    if state.status is Status.SUSPECT:
+        return policy.base_backoff, Wait.HOLD
     return policy.interval, Wait.INTERVAL
 
 
 def _transition_reason(
-    old: Status, new: Status, c: Classification, failures: int, successes: int
+    state: HealthState,
+    new: Status,
+    c: Classification,
+    failures: int,
+    successes: int,
+    policy: Policy,
+    now: datetime,
 ) -> str:
+    old = state.status
     if new is Status.HEALTHY and old is not Status.PENDING:
         return f"Recovered: {successes} good checks in a row. {c.reason}"
     if new is Status.FAILING and c.outcome is Outcome.TRANSIENT:
         return f"{failures} failed checks in a row. {c.reason}"
+    if new is Status.SUSPECT:
+        return f"{HELD} {c.reason}"
+    if new is Status.REVOKED and old is Status.SUSPECT:
+        return f"{_hold_note(state, policy, now)} {c.reason}"
     if new is Status.REVOKED:
         return f"Confirmed by a second check. {c.reason}"
     return c.reason
@@ -174,8 +248,12 @@ def advance(
     *,
     policy: Policy = DEFAULT_POLICY,
     now: datetime,
+    incident: bool = False,
 ) -> Decision:
-    """Apply one probe's classification to `state`; see the module docstring for the rules."""
+    """Apply one probe's classification to `state`; see the module docstring for the rules.
+
+    `incident`: a provider incident is open for this connection's provider and region.
+    """
     c = classification
     if state.status is Status.DISCONNECTED:
         return Decision(state, None, None, Wait.INTERVAL, False, c.outcome, c.reason)
@@ -184,13 +262,15 @@ def advance(
     if state.status is Status.REVOKED:
         # Only ok answers (recovery) or a reconnect lead out of revoked.
         new_status = Status.HEALTHY if successes >= policy.recover_after else Status.REVOKED
+    elif state.status is Status.SUSPECT:
+        new_status = _suspect_status(state, c, successes, policy, incident=incident, now=now)
     else:
-        new_status = _to_status(state, c, failures, successes, policy)
+        new_status = _to_status(state, c, failures, successes, policy, incident=incident)
 
     transition = None
     since = state.status_since
     if new_status is not state.status:
-        reason = _transition_reason(state.status, new_status, c, failures, successes)
+        reason = _transition_reason(state, new_status, c, failures, successes, policy, now)
         transition = Transition(state.status, new_status, reason, now)
         since = now
     new_state = HealthState(new_status, failures, successes, pending, since)

@@ -166,6 +166,10 @@ _PROXY_STATUS: dict[str, int] = {Mode.BAD_GATEWAY_HTML: 502, Mode.UNAVAILABLE_HT
 
 
 def _controlled_answer(token: SandboxToken, effective: Effective, now: datetime) -> HttpResponse:
+    if effective.wide and effective.mode in _ERRORS:
+        # An incident at Intercom answers every token alike, dead or alive.
+        status, code, message = _ERRORS[effective.mode]
+        return error_list(status, code, message)
     if token.revoked_at is not None:
         return error_list(401, "token_revoked", "Token revoked")
     if token.expires_at is not None and token.expires_at <= now:
