@@ -448,6 +448,7 @@ def capability(bench: Bench, sandbox: Any) -> Figure:
     import connectors.models
     from bench.health_sweep import sandbox_provider_key
     from connectors.providers import provider_get
+    from tests.resilience.fleet import workspace_spare
 
     figure = Figure(2, "permission withdrawn -> degraded")
     results = getattr(connectors.models, "CapabilityResult", None)
@@ -461,12 +462,11 @@ def capability(bench: Bench, sandbox: Any) -> Figure:
             pk__in=[row.connection_id for row in bench.fleet]
         ).values_list("external_id", flat=True)
     )
-    listed = sandbox.control("workspaces").json()["workspaces"]
-    spare = [w["id_code"] for w in listed if w["id_code"] not in fleet_workspaces]
-    if not spare:
+    workspace = workspace_spare(sandbox, fleet_workspaces)
+    if workspace is None:
         figure.why = "the sandbox has no workspace apart from the fleet's"
         return figure
-    workspace = spare[0]  # withdrawing a permission there touches none of the fleet
+    # Withdrawing a permission there touches none of the fleet.
     grant = sandbox.control(f"workspaces/{workspace}/permissions", {"withheld": []})
     assert grant.status_code == 200, grant.text
     connections = [

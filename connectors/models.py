@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from connectors.health.outcomes import ACTIVE, Outcome, Status
+from connectors.health.outcomes import SCHEDULED, Outcome, Status
 from connectors.providers import absolute_url, provider_get
 from portal.secrets import EncryptedSecretField
 
@@ -141,10 +141,10 @@ class Connection(models.Model):
             )
         ]
         indexes = [
-            # Dispatch reads only due, active rows: O(due), never a scan of the table.
+            # Dispatch reads only due, scheduled rows: O(due), never a scan of the table.
             models.Index(
                 fields=["next_check_at"],
-                condition=Q(status__in=list(ACTIVE)),
+                condition=Q(status__in=list(SCHEDULED)),
                 name="connection_due_idx",
             ),
             # Refresh-ahead reads only tokens that expire: O(expiring), never a scan.
@@ -246,6 +246,47 @@ class Transition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status} → {self.to_status}"
+
+
+class Incident(models.Model):
+    """Many connections of one provider and region failing at once: a provider incident.
+
+    While it is open (`ended_at` unset), their confirmed dead tokens are held as
+    `suspect` instead of `revoked`; operators get one message about it (`notified_at`).
+    """
+
+    provider = models.CharField(max_length=40)
+    region = models.CharField(max_length=20, blank=True)
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    # What declared it: connections checked within the window, how many were bad, and
+    # the teams of the bad ones; `peak_bad` is the most seen bad at once while open.
+    checked = models.PositiveIntegerField(default=0)
+    bad = models.PositiveIntegerField(default=0)
+    teams = models.PositiveIntegerField(default=0)
+    peak_bad = models.PositiveIntegerField(default=0)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-started_at", "-id")
+        constraints = [
+            # Two workers declaring the same incident at once: one row wins.
+            models.UniqueConstraint(
+                fields=["provider", "region"],
+                condition=Q(ended_at__isnull=True),
+                name="incident_one_open_per_region",
+            )
+        ]
+        indexes = [models.Index(fields=["-started_at"], name="incident_started_idx")]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.provider}/{self.region or '-'} incident from {self.started_at:%Y-%m-%d %H:%M}"
+        )
+
+    @property
+    def is_open(self) -> bool:
+        return self.ended_at is None
 
 
 # Connection counts kept by database triggers (migration 0004; read through

@@ -19,9 +19,11 @@ from django.utils import timezone
 from connectors import http
 from connectors.engine import config
 from connectors.engine.budget import budget_split, window_end
-from connectors.engine.decide import Applied, decision_apply
+from connectors.engine.decide import Applied, decision_apply, interval_of, state_of
+from connectors.engine.incidents import Answer, incidents_judge, key_of
 from connectors.engine.writes import results_write
 from connectors.health.outcomes import Classification, Outcome, ProbeAnswer, Status
+from connectors.health.states import advance
 from connectors.models import Check, Connection, Transition
 from connectors.providers import Region, provider_find
 
@@ -129,6 +131,18 @@ async def _probe_all(
     return list(await asyncio.gather(*(one(c) for c in connections)))
 
 
+def _answers(
+    probe: Sequence[Connection], answers: Sequence[tuple[Classification, int | None]], now: datetime
+) -> list[Answer]:
+    """Each answer with the status it makes, were no incident open (the rule's input)."""
+    out = []
+    for connection, (classification, _latency) in zip(probe, answers, strict=True):
+        policy = config.policy_for(interval_of(connection))
+        status = advance(state_of(connection), classification, policy=policy, now=now).state.status
+        out.append(Answer(connection, classification.outcome, status))
+    return out
+
+
 def _defer(connection: Connection) -> None:
     # Over the rate budget: try again in the next window, spread a little.
     connection.next_check_at = window_end() + timedelta(seconds=_rng.random() * 5)
@@ -164,6 +178,7 @@ def batch_run(
     now = timezone.now()
     answers = _prober.run(probe, now) if probe else []
     lap = report.lap("probe", lap)
+    held_keys = incidents_judge(answers=_answers(probe, answers, now), now=now) if probe else set()
     applied: list[Applied] = []
     for connection, (classification, latency) in zip(probe, answers, strict=True):
         applied.append(
@@ -173,6 +188,7 @@ def batch_run(
                 now=now,
                 latency_ms=latency,
                 trigger=trigger,
+                incident=key_of(connection) in held_keys,
             )
         )
         report.outcomes[classification.outcome.value] += 1

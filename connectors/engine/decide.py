@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from connectors.engine import config
+from connectors.engine.incidents import incident_open_for
 from connectors.health.capabilities import identity_view, with_capabilities
 from connectors.health.outcomes import Classification, Outcome, Status
 from connectors.health.schedule import next_check_at
@@ -50,6 +51,34 @@ def state_of(connection: Connection) -> HealthState:
     )
 
 
+@dataclass(frozen=True)
+class Recheck:
+    """A revoked connection's re-checks: the next one, and when they stop."""
+
+    next_at: datetime | None
+    until: datetime | None
+
+    @property
+    def over(self) -> bool:
+        return self.next_at is None
+
+
+def recheck_of(connection: Connection) -> Recheck | None:
+    """When a revoked connection is re-checked next; None unless it is revoked."""
+    if connection.status != Status.REVOKED:
+        return None
+    policy = config.policy_for(interval_of(connection))
+    since = connection.status_since
+    return Recheck(connection.next_check_at, since + policy.recheck_for if since else None)
+
+
+def could_revoke(connection: Connection, classification: Classification) -> bool:
+    """A token-dead answer that confirms a revocation, or that a hold would keep back."""
+    if classification.outcome is not Outcome.TOKEN_DEAD:
+        return False
+    return connection.pending_confirmation or connection.status == Status.SUSPECT
+
+
 def interval_of(connection: Connection) -> int | None:
     return connection.app.check_interval_seconds if connection.app_id and connection.app else None
 
@@ -80,12 +109,19 @@ def decision_apply(
     latency_ms: int | None,
     trigger: str = "schedule",
     rng: random.Random = _rng,
+    incident: bool | None = None,
 ) -> Applied:
-    """Advance `connection` in memory (CHECK_FIELDS) and build its Check and Transition."""
+    """Advance `connection` in memory (CHECK_FIELDS) and build its Check and Transition.
+
+    `incident`: whether a provider incident is open for its provider and region (None:
+    look it up, only where the answer could revoke).
+    """
     c = classification
     if expired_awaiting_refresh(connection, c, now):
         c = dataclasses.replace(c, outcome=Outcome.TRANSIENT, reason=EXPIRED_AWAITING_REFRESH)
     policy = config.policy_for(interval_of(connection))
+    if incident is None:
+        incident = could_revoke(connection, c) and incident_open_for(connection)
     provider = provider_find(connection.provider)
     # A capability check's findings combine with this answer by one rule (see
     # connectors.health.capabilities): the state machine sees a connection held degraded
@@ -95,7 +131,7 @@ def decision_apply(
     decision = advance(
         identity_view(stored, held=held_before), c, policy=policy, now=now,
         latency=None if latency_ms is None else timedelta(milliseconds=latency_ms),
-        provider_name=provider.name if provider else "The provider",
+        provider_name=provider.name if provider else "The provider", incident=incident,
     )  # fmt: skip
     decision, held = with_capabilities(
         decision, stored=stored.status, stored_since=stored.status_since,

@@ -62,3 +62,11 @@ def chaos_reshuffle(
         )
         answer = sandbox.control(f"tokens/{row.token_id}", body)
         assert answer.status_code == 200, answer.text
+
+
+def workspace_spare(sandbox: Sandbox, taken: set[str]) -> str | None:
+    """Over HTTP: a sandbox workspace whose id is not in `taken` (None: there is none)."""
+    listed = sandbox.control("workspaces")
+    assert listed.status_code == 200, listed.text
+    spare = [w["id_code"] for w in listed.json()["workspaces"] if w["id_code"] not in taken]
+    return spare[0] if spare else None

@@ -14,6 +14,7 @@ from connectors.providers.intercom.sandbox.models import (
     Controls,
     Mode,
     SandboxToken,
+    SandboxWide,
     SandboxWorkspace,
 )
 from connectors.providers.intercom.sandbox.services import sandbox_tokens_revoke
@@ -28,6 +29,10 @@ REVOKED = "revoked"
 ACCEPTED_MODES = [*Mode.values, REVOKED]
 
 
+# Sandbox-wide modes need no per-target knobs (latency, timeout, a reset moment).
+WIDE_MODES = [m for m in Mode.values if m not in {Mode.RATE_LIMITED, Mode.SLOW, Mode.SILENT}]
+
+
 class ControlError(ValueError):
     """A control request that cannot be applied; the message says why."""
 
@@ -40,6 +45,7 @@ class Effective:
     latency_ms: int
     timeout_seconds: int
     rate_limited_until: datetime | None
+    wide: bool = False  # the sandbox-wide mode: answered even for revoked tokens
 
 
 def _active_mode(controls: Controls, now: datetime) -> str:
@@ -51,8 +57,33 @@ def _active_mode(controls: Controls, now: datetime) -> str:
     return str(controls.mode)
 
 
+def wide_mode() -> str:
+    """The sandbox-wide mode: "ok" unless every `/me` is to answer one way."""
+    mode = SandboxWide.objects.filter(pk=1).values_list("mode", flat=True).first()
+    return str(mode or Mode.OK)
+
+
+def wide_apply(*, data: dict[str, Any]) -> str:
+    """Set the sandbox-wide mode from a request body {"mode": ...}; answer it."""
+    mode = str(data.get("mode", Mode.OK))
+    if mode not in WIDE_MODES:
+        raise ControlError(f"mode must be one of {', '.join(WIDE_MODES)}; got {mode!r}")
+    SandboxWide.objects.update_or_create(pk=1, defaults={"mode": mode})
+    return mode
+
+
 def effective_controls(*, token: SandboxToken, now: datetime) -> Effective:
-    """The token's own mode wins over its workspace's; latency is the larger of both."""
+    """A sandbox-wide mode wins over everything; then the token's own mode over its
+    workspace's; latency is the larger of both."""
+    wide = wide_mode()
+    if wide != Mode.OK:
+        return Effective(
+            mode=wide,
+            latency_ms=max(token.latency_ms, token.workspace.latency_ms),
+            timeout_seconds=token.timeout_seconds,
+            rate_limited_until=None,
+            wide=True,
+        )
     source: Controls = token
     if _active_mode(token, now) == Mode.OK:
         source = token.workspace
@@ -121,6 +152,7 @@ def controls_reset() -> None:
         **_NORMAL, me_calls=0, last_me_at=None, window_calls=0, withheld_permissions=[]
     )
     SandboxToken.objects.update(**_NORMAL, me_calls=0, last_me_at=None)
+    SandboxWide.objects.filter(pk=1).update(mode=Mode.OK)
 
 
 def me_record(*, token: SandboxToken, now: datetime) -> tuple[int, int]:

@@ -85,4 +85,5 @@ urlpatterns = [
     path("_control/tokens", views_control.tokens, name="sandbox_intercom_control_tokens"),
     path("_control/tokens/<str:ref>", views_control.token, name="sandbox_intercom_control_token"),
     path("_control/reset", views_control.reset, name="sandbox_intercom_control_reset"),
+    path("_control/sandbox", views_control.wide, name="sandbox_intercom_control_wide"),
 ]

@@ -176,6 +176,10 @@ def _controlled_answer(
 ) -> HttpResponse:
     """The answer the controls choose; `ok_body` is the normal answer's body, and `needs`
     the permission key the endpoint requires ("" for none)."""
+    if effective.wide and effective.mode in _ERRORS:
+        # An incident at Intercom answers every token alike, dead or alive.
+        status, code, message = _ERRORS[effective.mode]
+        return error_list(status, code, message)
     if token.revoked_at is not None:
         return error_list(401, "token_revoked", "Token revoked")
     if token.expires_at is not None and token.expires_at <= now:

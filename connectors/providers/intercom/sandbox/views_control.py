@@ -16,6 +16,8 @@ from connectors.providers.intercom.sandbox.controls import (
     controls_reset,
     permissions_withhold,
     token_state,
+    wide_apply,
+    wide_mode,
     workspace_state,
 )
 from connectors.providers.intercom.sandbox.forms import AppCreateForm
@@ -122,6 +124,19 @@ def token(request: HttpRequest, ref: str) -> HttpResponse:
         return failure
     row.refresh_from_db()
     return JsonResponse(token_state(row))
+
+
+@csrf_exempt
+@sandbox_only
+@require_http_methods(["GET", "POST"])
+def wide(request: HttpRequest) -> HttpResponse:
+    """GET the sandbox-wide mode; POST {"mode": "401"} makes every `/me` answer it."""
+    if request.method == "POST":
+        try:
+            wide_apply(data=_json_body(request))
+        except (_BadBody, ControlError) as error:
+            return _problem(400, str(error))
+    return JsonResponse({"mode": wide_mode()})
 
 
 @csrf_exempt
