@@ -134,7 +134,9 @@ def stack_env(args: argparse.Namespace, folder: Path, port: int) -> dict[str, st
         extra={
             **settings_for(args),
             "PORTAL_VAR_DIR": str(folder / "var"),
-            "EMAIL_URL": f"filemail://{folder / 'mail'}",  # one file per send, counted
+            # One file per send, counted; django-environ reads the path after "filemail://"
+            # without its first slash, so an absolute path takes one more.
+            "EMAIL_URL": f"filemail:///{folder / 'mail'}",
         },
     )
     return env
@@ -548,7 +550,7 @@ def degraded_at(ids: list[int], since: datetime) -> dict[int, datetime]:
 
 def mails_to(bench: Bench, address: str) -> int:
     """Messages sent to `address` so far (Django's file backend: one file per send)."""
-    folder = Path(bench.env["EMAIL_URL"].removeprefix("filemail://"))
+    folder = bench.stack.folder / "mail"
     files = folder.glob("*.log") if folder.exists() else []
     return sum(path.read_text(errors="replace").count(f"To: {address}") for path in files)
 
