@@ -584,7 +584,8 @@ def incident(bench: Bench, sandbox: Any) -> Figure:
             seen = statuses(ids)
             worst = max(worst, sum(1 for status in seen.values() if status != "healthy"))
             if not banner and incidents.objects.filter(started_at__gte=started).exists():
-                page = ops.get("/ops/")
+                # Not on a kept-alive socket: gunicorn closes idle ones after 2 s.
+                page = ops.get("/ops/", headers={"Connection": "close"})
                 banner = page.status_code == 200 and "incident-banner" in page.text
             time.sleep(min(5.0, max(0.1, end - time.monotonic())))
     answer = sandbox.control("sandbox", {"mode": "ok"})
@@ -654,7 +655,10 @@ def main() -> None:
             worker_start(stack, env, f"w{number + 1}")
         beat_start(stack, env)
         print(f"processes up after {time.monotonic() - started:.0f} s", flush=True)
-        with httpx.Client(timeout=30) as http:
+        # No kept-alive sockets: gunicorn closes idle ones after 2 s, and a request sent on
+        # one just as it closes is reset.
+        no_reuse = httpx.Limits(max_keepalive_connections=0)
+        with httpx.Client(timeout=30, limits=no_reuse) as http:
             sandbox = Sandbox(base=bench.base, http=http)
             warm_up(bench)
             lap = time.monotonic()
