@@ -32,7 +32,10 @@ from connectors.providers import RefreshAnswer, provider_find
 
 logger = logging.getLogger("connectors.engine")
 
-ROTATED_NOT_SAVED = "refresh token was rotated but not saved; reconnect"
+ROTATED_NOT_SAVED = (
+    "The provider refused to refresh the token (invalid_grant) after an interrupted refresh "
+    "whose rotated token was not saved: reconnect the workspace."
+)
 INVALID_GRANT = (
     "The provider refused to refresh the token (invalid_grant): reconnect the workspace."
 )
@@ -159,6 +162,9 @@ def _apply(
         return "refreshed"
     if answer.kind == "invalid_grant":
         _revoke(connection, ROTATED_NOT_SAVED if died_before else INVALID_GRANT, now)
+        # The grant is gone for good: nothing is left to refresh (a reconnect brings one).
+        connection.refresh_token = None
+        connection.refresh_due_at = None
         connection.refresh_after = None
         return "revoked"
     connection.refresh_failures += 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 from django.test import Client
@@ -31,13 +32,18 @@ def signed_in(base: str, user: User) -> httpx.Client:
     return http
 
 
-def sandbox_apps_for(teams: list[Team], base: str, name: str = "Sandbox helpdesk") -> list[App]:
-    """Register one sandbox app in the sandbox hub, and in the portal for each team."""
+def sandbox_apps_for(
+    teams: list[Team], base: str, name: str = "Sandbox helpdesk", **sandbox_options: Any
+) -> list[App]:
+    """Register one sandbox app in the sandbox hub, and in the portal for each team.
+
+    `sandbox_options` go to the sandbox app (e.g. expiring_tokens, token_lifetime_seconds).
+    """
     apps: list[App] = [AppFactory(team=team, region="sandbox", name=name) for team in teams]
     callbacks = [
         f"{base}/accounts/intercom/intercom-{app.public_id}/login/callback/" for app in apps
     ]
-    created = sandbox_app_create(name=name, redirect_uris=callbacks)
+    created = sandbox_app_create(name=name, redirect_uris=callbacks, **sandbox_options)
     for app in apps:
         app.client_id = created.app.client_id
         app.client_secret = created.client_secret

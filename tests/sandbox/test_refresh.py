@@ -89,3 +89,47 @@ def test_an_unknown_grant_type_is_unsupported(sandbox: Sandbox, expiring_app: Sa
     answer = sandbox.http.post(f"{sandbox.base}/auth/eagle/token", data={"grant_type": "password"})
     assert answer.status_code == 400
     assert answer.json()["error"] == "unsupported_grant_type"
+
+
+def test_an_app_made_through_the_control_api_issues_two_minute_tokens(sandbox: Sandbox) -> None:
+    answer = sandbox.control(
+        "apps",
+        {"name": "Bench", "redirect_uris": ["http://localhost:8000/cb"],
+         "expiring_tokens": True, "token_lifetime_seconds": 120},
+    )  # fmt: skip
+    assert answer.status_code == 201
+    app = SandboxApp.objects.get(client_id=answer.json()["client_id"])
+    app.client_secret = answer.json()["client_secret"]  # type: ignore[attr-defined]
+    body = sandbox.connect(app)
+    assert body["expires_in"] == 120
+    assert _refresh(sandbox, app, body["refresh_token"]).json()["expires_in"] == 120
+
+
+# the workspace's mode -> the refresh grant's answer (status, content type)
+TOKEN_SERVICE = [
+    ("500", 500, "application/json"),
+    ("502_html", 502, "text/html"),
+    ("503_html", 503, "text/html"),
+]
+
+
+@pytest.mark.parametrize(("mode", "status", "content_type"), TOKEN_SERVICE)
+def test_a_workspace_s_server_trouble_fails_its_refresh_grants_and_keeps_the_grant(
+    sandbox: Sandbox, expiring_app: SandboxApp, mode: str, status: int, content_type: str
+) -> None:
+    body = sandbox.connect(expiring_app)
+    sandbox.control("workspaces/acme0us1", {"mode": mode})
+    failed = _refresh(sandbox, expiring_app, body["refresh_token"])
+    assert failed.status_code == status
+    assert failed.headers["content-type"].startswith(content_type)
+    sandbox.control("workspaces/acme0us1", {"mode": "ok"})
+    assert _refresh(sandbox, expiring_app, body["refresh_token"]).status_code == 200
+
+
+@pytest.mark.parametrize("mode", ["401", "token_unauthorized", "403", "429"])
+def test_an_access_token_s_modes_leave_refresh_grants_alone(
+    sandbox: Sandbox, expiring_app: SandboxApp, mode: str
+) -> None:
+    body = sandbox.connect(expiring_app)
+    sandbox.control("workspaces/acme0us1", {"mode": mode})
+    assert _refresh(sandbox, expiring_app, body["refresh_token"]).status_code == 200

@@ -15,6 +15,7 @@ from connectors.health.schedule import (
     jittered,
     next_check_at,
     rate_limit_delay,
+    refresh_due_at,
 )
 from connectors.health.states import HealthState, advance
 from tests.connectors.health.support import NOW, said
@@ -70,3 +71,24 @@ def test_rate_limit_waits_are_clamped_between_the_confirm_delay_and_the_interval
     )
     assert rate_limit_delay(NOW + timedelta(days=1), now=NOW, policy=POLICY) == POLICY.interval
     assert rate_limit_delay(None, now=NOW, policy=POLICY) == timedelta(seconds=60)
+
+
+# lifetime, refresh-ahead -> how long before expiry the refresh is due (issue 15: ahead
+# of expiry by HEALTH_REFRESH_AHEAD_SECONDS; a short token at half its life).
+REFRESH_LEADS = [
+    (3600, 600, 600),
+    (1200, 600, 600),
+    (900, 600, 450),
+    (120, 600, 60),
+    (1, 600, 0.5),
+    (0, 600, 0),
+]
+
+
+@pytest.mark.parametrize(("lifetime", "ahead", "lead"), REFRESH_LEADS)
+def test_a_refresh_is_due_ahead_of_expiry_or_at_half_a_short_life(
+    lifetime: int, ahead: int, lead: float
+) -> None:
+    expires = NOW + timedelta(seconds=lifetime)
+    due = refresh_due_at(issued_at=NOW, expires_at=expires, ahead=timedelta(seconds=ahead))
+    assert expires - due == timedelta(seconds=lead)

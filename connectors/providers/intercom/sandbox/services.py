@@ -254,6 +254,15 @@ def sandbox_token_refresh(*, app: SandboxApp, refresh_token: str) -> IssuedToken
         return _tokens_issue(app=app, workspace=row.workspace)
 
 
+def sandbox_refresh_token_find(*, app: SandboxApp, token: str) -> SandboxToken | None:
+    """The app's refresh token row for a presented value, whatever its state."""
+    return (
+        SandboxToken.objects.select_related("workspace")
+        .filter(token_hash=credentials.digest(token), kind=TokenKind.REFRESH, app=app)
+        .first()
+    )
+
+
 def sandbox_token_find(*, token: str) -> SandboxToken | None:
     """The access token row for a bearer value, whatever its state."""
     return (

@@ -101,11 +101,36 @@ def _refresh(request: HttpRequest, client_id: str, client_secret: str) -> HttpRe
         return oauth_error(401, "invalid_client", "Unknown client_id or wrong client_secret.")
     if not app.expiring_tokens:
         return oauth_error(400, "unauthorized_client", "This app does not use expiring tokens.")
+    row = services.sandbox_refresh_token_find(app=app, token=refresh_token)
+    if row is not None and (fault := _token_service_fault(row)) is not None:
+        return fault  # the grant is left untouched, as a failing server would leave it
     try:
         issued = services.sandbox_token_refresh(app=app, refresh_token=refresh_token)
     except services.SandboxGrantError:
         return oauth_error(400, "invalid_grant", "The refresh token is invalid, used or revoked.")
     return _tokens_answer(issued)
+
+
+def _token_service_fault(row: SandboxToken) -> HttpResponse | None:
+    """The workspace's server-side controls (5xx, a proxy's page, slow, silent) apply to
+    its refresh grants too, so a portal's retries can be tried; the token-level modes
+    (401s, 403s, 429) describe an access token and leave the grant alone."""
+    effective = effective_controls(token=row, now=timezone.now())
+    if effective.latency_ms:
+        _sleep(effective.latency_ms / 1000)
+    mode = effective.mode
+    if mode == Mode.SERVER_ERROR:
+        return error_list(500, "server_error", "Server Error")
+    if mode in _PROXY_STATUS:
+        status = _PROXY_STATUS[mode]
+        return HttpResponse(_PROXY_PAGE.format(status=status), status=status,
+                            content_type="text/html")  # fmt: skip
+    if mode == Mode.SLOW:
+        _sleep(max(effective.latency_ms, SLOW_MINIMUM_MS) / 1000)
+    if mode == Mode.SILENT:
+        _sleep(effective.timeout_seconds)
+        return HttpResponse(b"", status=504)
+    return None
 
 
 def _rate_headers(response: HttpResponse, *, remaining: int, reset: int) -> HttpResponse:
