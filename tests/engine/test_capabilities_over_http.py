@@ -254,3 +254,16 @@ def test_the_connection_page_shows_each_declared_capability_with_its_result(
     text = app_page.content.decode()
     assert 'name="capabilities" value="read_conversations"' in text
     assert "Read and list users and companies" in text  # the permission, as Intercom names it
+
+
+def test_a_disconnected_connection_is_never_claimed_for_capability_checks(
+    linked: Linked, sweep: Sweep, admin_client: Client, admin_user: User
+) -> None:
+    from connectors.services.connections import connection_disconnect
+
+    sweep()
+    declare(admin_client, linked, "read_tags")
+    connection_disconnect(connection=linked.reload(), actor=admin_user, request=None)
+    assert linked.reload().capabilities_due_at is None
+    Connection.objects.filter(pk=linked.connection.pk).update(capabilities_due_at=timezone.now())
+    assert capabilities_claim_due(limit=10)[0] == []
