@@ -38,6 +38,7 @@ SANDBOX_PERMISSION = {  # the sandbox's key for each of those permissions
     "read_conversations": "read_conversations",
     "read_contacts": "read_users_companies",
     "read_tags": "read_tags",
+    "read_admins": "read_admins",
 }
 
 
@@ -267,3 +268,22 @@ def test_a_disconnected_connection_is_never_claimed_for_capability_checks(
     assert linked.reload().capabilities_due_at is None
     Connection.objects.filter(pk=linked.connection.pk).update(capabilities_due_at=timezone.now())
     assert capabilities_claim_due(limit=10)[0] == []
+
+
+def test_check_now_checks_the_declared_capabilities_too(
+    linked: Linked, sweep: Sweep, admin_client: Client
+) -> None:
+    from connectors.tasks import check_now
+
+    sweep()
+    declare(admin_client, linked, "read_admins")
+    withhold(linked, "read_admins")
+    capability_sweep()
+    assert linked.reload().status == "degraded"
+    withhold(linked)
+    later = timezone.now() + timedelta(hours=1)
+    Connection.objects.filter(pk=linked.connection.pk).update(capabilities_due_at=later)
+    assert check_now(linked.connection.pk) == "degraded"  # /me alone does not clear it
+    connection = linked.reload()
+    assert connection.status == "healthy"  # the capability check after it does
+    assert CapabilityResult.objects.get().outcome == "ok"
