@@ -95,7 +95,8 @@ def check_now(connection_id: int) -> str | None:
     report = batch_run(ids=[connection_id], lease_token=token, trigger="manual",
                        retry=_enqueue_retry)  # fmt: skip
     # A person pressing Check now after granting a permission wants to see it cleared.
-    capabilities_run(ids=[connection_id], claim_until=None, trigger="manual")
+    if Connection.objects.filter(pk=connection_id, capabilities_due_at__isnull=False).exists():
+        capabilities_run(ids=[connection_id], claim_until=None, trigger="manual")
     return report.results.get(connection_id)
 
 

@@ -72,6 +72,7 @@ def capabilities_claim_due(
     until = now + config.lease()
     ids = list(
         Connection.objects.filter(capabilities_due_at__lte=now)
+        .exclude(status=Status.DISCONNECTED)
         .order_by("capabilities_due_at")
         .values_list("pk", flat=True)[:limit]
     )

@@ -295,6 +295,7 @@ def connection_disconnect(
         locked.refresh_due_at = None
         locked.disconnected_at = now
         locked.next_check_at = None
+        locked.capabilities_due_at = None
         locked.check_requested_at = None
         locked.claimed_until = None
         locked.save()

@@ -38,6 +38,7 @@ SANDBOX_PERMISSION = {  # the sandbox's key for each of those permissions
     "read_conversations": "read_conversations",
     "read_contacts": "read_users_companies",
     "read_tags": "read_tags",
+    "read_admins": "read_admins",
 }
 
 
@@ -254,3 +255,35 @@ def test_the_connection_page_shows_each_declared_capability_with_its_result(
     text = app_page.content.decode()
     assert 'name="capabilities" value="read_conversations"' in text
     assert "Read and list users and companies" in text  # the permission, as Intercom names it
+
+
+def test_a_disconnected_connection_is_never_claimed_for_capability_checks(
+    linked: Linked, sweep: Sweep, admin_client: Client, admin_user: User
+) -> None:
+    from connectors.services.connections import connection_disconnect
+
+    sweep()
+    declare(admin_client, linked, "read_tags")
+    connection_disconnect(connection=linked.reload(), actor=admin_user, request=None)
+    assert linked.reload().capabilities_due_at is None
+    Connection.objects.filter(pk=linked.connection.pk).update(capabilities_due_at=timezone.now())
+    assert capabilities_claim_due(limit=10)[0] == []
+
+
+def test_check_now_checks_the_declared_capabilities_too(
+    linked: Linked, sweep: Sweep, admin_client: Client
+) -> None:
+    from connectors.tasks import check_now
+
+    sweep()
+    declare(admin_client, linked, "read_admins")
+    withhold(linked, "read_admins")
+    capability_sweep()
+    assert linked.reload().status == "degraded"
+    withhold(linked)
+    later = timezone.now() + timedelta(hours=1)
+    Connection.objects.filter(pk=linked.connection.pk).update(capabilities_due_at=later)
+    assert check_now(linked.connection.pk) == "degraded"  # /me alone does not clear it
+    connection = linked.reload()
+    assert connection.status == "healthy"  # the capability check after it does
+    assert CapabilityResult.objects.get().outcome == "ok"

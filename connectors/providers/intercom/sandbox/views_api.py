@@ -282,7 +282,6 @@ _LIST_BODIES: dict[str, Callable[[SandboxToken], dict[str, object]]] = {
 }  # fmt: skip
 
 
-@csrf_exempt
 @sandbox_only
 @require_GET
 def capability_read(request: HttpRequest, probe_path: str) -> HttpResponse:

@@ -185,7 +185,7 @@ def workspace_permissions(request: HttpRequest, id_code: str) -> HttpResponse:
         messages.error(request, f"Nothing changed for {workspace.name}: choose known permissions.")
         return redirect("sandbox_intercom_index")
     permissions_withhold(workspace=workspace, data={"withheld": form.cleaned_data["withheld"]})
-    withheld = ", ".join(form.cleaned_data["withheld"]) or "none"
+    withheld = ", ".join(workspace.withheld_permissions) or "none"
     messages.success(request, f"{workspace.name}: withheld permissions: {withheld}.")
     return redirect("sandbox_intercom_index")
 
