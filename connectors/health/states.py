@@ -141,8 +141,9 @@ def _hold_over(state: HealthState, policy: Policy, now: datetime) -> bool:
 
 def _hold_note(state: HealthState, policy: Policy, now: datetime) -> str:
     if _hold_over(state, policy, now):
-        minutes = int(policy.hold.total_seconds() // 60)
-        return f"Held as suspect for {minutes} min during a provider incident; still dead."
+        seconds = int(policy.hold.total_seconds())
+        span = f"{seconds // 60} min" if seconds >= 60 else f"{seconds} s"
+        return f"Held as suspect for {span} during a provider incident; still dead."
     return HOLD_ENDED
 
 

@@ -174,7 +174,7 @@ def notify_transition(
     """
     if from_status == to_status or from_status == "pending" or to_status == "suspect":
         return None
-    if from_status == "suspect" and not _last_told_bad(connection):
+    if from_status == "suspect" and to_status == "healthy" and not _last_told_bad(connection):
         return None
     return notify_event(
         team=connection.team,
