@@ -170,6 +170,10 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             refresh_token=Secret(refresh) if refresh else None,
             token_expires_at=sociallogin.token.expires_at if sociallogin.token else None,
         )  # fmt: skip
+        if result.connection.capabilities_due_at is not None:
+            from connectors.tasks import enqueue_capability_check
+
+            enqueue_capability_check(result.connection.pk, "connect")
         name = identity.name or identity.external_id
         if result.reconnected:
             messages.success(request, f"Reconnected {name}: the new token replaces the old one.")

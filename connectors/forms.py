@@ -263,3 +263,23 @@ class AppSecretForm(forms.Form):
             "required": "Paste the new Client secret from the app's Basic information page."
         },
     )
+
+
+class AppCapabilitiesForm(forms.Form):
+    """Tick the capabilities the team's integration relies on (the provider's list)."""
+
+    capabilities = forms.MultipleChoiceField(
+        label="Capabilities this integration relies on",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "%(value)s is not one of this provider's capabilities."},
+    )
+
+    def __init__(self, *args: Any, provider: Provider, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["capabilities"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = [
+            (c.key, f"{c.label} (permission: {c.permission}; checked with {c.probe})")
+            for c in provider.capabilities()
+        ]

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from connectors.health.outcomes import ACTIVE, Outcome, Status
+from connectors.health.outcomes import SCHEDULED, Outcome, Status
 from connectors.providers import absolute_url, provider_get
 from portal.secrets import EncryptedSecretField
 
@@ -41,6 +41,9 @@ class App(models.Model):
     client_id = models.CharField(max_length=255, blank=True)
     client_secret = EncryptedSecretField(blank=True, null=True)
     check_interval_seconds = models.PositiveIntegerField(default=DEFAULT_CHECK_INTERVAL_SECONDS)
+    # The capability keys (the provider's `capabilities()`) the team's integration relies
+    # on; each is checked on every connection of this app.
+    capabilities = models.JSONField(default=list, blank=True)
     secret_replaced_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -121,6 +124,12 @@ class Connection(models.Model):
     refresh_failures = models.PositiveIntegerField(default=0)
     # Not before: a dispatch's claim of the refresh, or the backoff after a failed one.
     refresh_after = models.DateTimeField(null=True, blank=True)
+    # Capability checks (connectors.health.capabilities): the reason naming what the last
+    # results found missing ("" for nothing), whether the status is degraded only by that
+    # ("held"), and when the next capability check is due (None: nothing is declared).
+    capability_reason = models.CharField(max_length=300, blank=True)
+    capability_hold = models.BooleanField(default=False)
+    capabilities_due_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -132,10 +141,10 @@ class Connection(models.Model):
             )
         ]
         indexes = [
-            # Dispatch reads only due, active rows: O(due), never a scan of the table.
+            # Dispatch reads only due, scheduled rows: O(due), never a scan of the table.
             models.Index(
                 fields=["next_check_at"],
-                condition=Q(status__in=list(ACTIVE)),
+                condition=Q(status__in=list(SCHEDULED)),
                 name="connection_due_idx",
             ),
             # Refresh-ahead reads only tokens that expire: O(expiring), never a scan.
@@ -143,6 +152,12 @@ class Connection(models.Model):
                 fields=["refresh_due_at"],
                 condition=Q(refresh_due_at__isnull=False),
                 name="connection_refresh_due_idx",
+            ),
+            # Capability checks read only due rows of apps that declare capabilities.
+            models.Index(
+                fields=["capabilities_due_at"],
+                condition=Q(capabilities_due_at__isnull=False),
+                name="connection_caps_due_idx",
             ),
             models.Index(fields=["team", "status"], name="connection_team_status_idx"),
             # The team overview's default order: a page without sorting the whole team.
@@ -160,6 +175,30 @@ class Connection(models.Model):
 
     def __str__(self) -> str:
         return self.workspace_name or self.external_id
+
+
+class CapabilityResult(models.Model):
+    """The last answer about one declared capability of one connection."""
+
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="capability_results"
+    )
+    key = models.CharField(max_length=40)
+    # ok, missing, or unknown (never answered with a verdict yet)
+    outcome = models.CharField(max_length=10, default="unknown")
+    checked_at = models.DateTimeField(null=True, blank=True)  # of the last verdict
+    attempted_at = models.DateTimeField(null=True, blank=True)  # of the last probe
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    detail = models.CharField(max_length=200, blank=True)  # of the last probe
+
+    class Meta:
+        ordering = ("connection", "key")
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "key"], name="capability_result_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.connection_id} {self.key}: {self.outcome}"
 
 
 class Check(models.Model):
@@ -207,6 +246,47 @@ class Transition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status} → {self.to_status}"
+
+
+class Incident(models.Model):
+    """Many connections of one provider and region failing at once: a provider incident.
+
+    While it is open (`ended_at` unset), their confirmed dead tokens are held as
+    `suspect` instead of `revoked`; operators get one message about it (`notified_at`).
+    """
+
+    provider = models.CharField(max_length=40)
+    region = models.CharField(max_length=20, blank=True)
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    # What declared it: connections checked within the window, how many were bad, and
+    # the teams of the bad ones; `peak_bad` is the most seen bad at once while open.
+    checked = models.PositiveIntegerField(default=0)
+    bad = models.PositiveIntegerField(default=0)
+    teams = models.PositiveIntegerField(default=0)
+    peak_bad = models.PositiveIntegerField(default=0)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-started_at", "-id")
+        constraints = [
+            # Two workers declaring the same incident at once: one row wins.
+            models.UniqueConstraint(
+                fields=["provider", "region"],
+                condition=Q(ended_at__isnull=True),
+                name="incident_one_open_per_region",
+            )
+        ]
+        indexes = [models.Index(fields=["-started_at"], name="incident_started_idx")]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.provider}/{self.region or '-'} incident from {self.started_at:%Y-%m-%d %H:%M}"
+        )
+
+    @property
+    def is_open(self) -> bool:
+        return self.ended_at is None
 
 
 # Connection counts kept by database triggers (migration 0004; read through

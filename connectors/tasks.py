@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from celery import shared_task
+from django.db import transaction
 from django.utils import timezone
 
 from connectors.engine import config
 from connectors.engine.batch import batch_run
+from connectors.engine.capabilities import capabilities_dispatch, capabilities_run
 from connectors.engine.dispatch import connections_claim_refresh, due_checks_dispatch
 from connectors.engine.refresh import connection_refresh
 from connectors.engine.rollups import fleet_rollup, nightly
@@ -39,9 +41,42 @@ def dispatch_due_checks() -> int:
     refreshes = connections_claim_refresh(limit=1000)
     for pk in refreshes:
         refresh_token.apply_async(args=(pk,))
-    if claimed or refreshes:
-        logger.info("dispatch: %d connections in batches, %d refreshes", claimed, len(refreshes))
+    capabilities = capabilities_dispatch(enqueue=_enqueue_capabilities)
+    if claimed or refreshes or capabilities:
+        logger.info(
+            "dispatch: %d connections in batches, %d refreshes, %d capability checks",
+            claimed, len(refreshes), capabilities,
+        )  # fmt: skip
     return claimed
+
+
+def _enqueue_capabilities(ids: list[int], claim_until: str | None) -> None:
+    check_capabilities.apply_async(args=(ids, claim_until), expires=config.lease().total_seconds())
+
+
+@shared_task(name="connectors.check_capabilities", ignore_result=True)
+def check_capabilities(
+    ids: list[int], claim_until: str | None, trigger: str = "schedule"
+) -> dict[str, int]:
+    """Probe the declared capabilities of `ids` (claimed until `claim_until`, ISO time)."""
+    until = datetime.fromisoformat(claim_until) if claim_until else None
+    report = capabilities_run(ids=ids, claim_until=until, trigger=trigger)
+    return {"checked": report.checked, "deferred": report.deferred, "probes": report.probes}
+
+
+def enqueue_capability_check(connection_id: int, trigger: str) -> None:
+    """After the current transaction commits, check one connection's capabilities at once
+    (a connect, a reconnect). If the broker is down, the next dispatch finds them due."""
+
+    def send() -> None:
+        try:
+            check_capabilities.apply_async(
+                args=([connection_id], None, trigger), queue=PRIORITY_QUEUE, retry=False
+            )
+        except Exception:  # kombu/redis raise many types when the broker is gone
+            logger.warning("capability check of connection %s: broker unreachable", connection_id)
+
+    transaction.on_commit(send)
 
 
 @shared_task(name="connectors.check_batch", ignore_result=True)
@@ -59,6 +94,9 @@ def check_now(connection_id: int) -> str | None:
     Connection.objects.filter(pk=connection_id).update(lease_token=token, claimed_until=until)
     report = batch_run(ids=[connection_id], lease_token=token, trigger="manual",
                        retry=_enqueue_retry)  # fmt: skip
+    # A person pressing Check now after granting a permission wants to see it cleared.
+    if Connection.objects.filter(pk=connection_id, capabilities_due_at__isnull=False).exists():
+        capabilities_run(ids=[connection_id], claim_until=None, trigger="manual")
     return report.results.get(connection_id)
 
 

@@ -374,6 +374,41 @@ HEALTH_CONFIRM_DELAY_SECONDS = env.float("HEALTH_CONFIRM_DELAY_SECONDS", default
 HEALTH_BASE_BACKOFF_SECONDS = env.float("HEALTH_BASE_BACKOFF_SECONDS", default=30)
 # A successful check slower than this makes a connection degraded (0: never).
 HEALTH_SLOW_SECONDS = env.float("HEALTH_SLOW_SECONDS", default=5)
+# Revoked connections are re-checked after the first wait, doubling up to the longest,
+# for so many days after the revocation (then only a reconnect or "Check now").
+HEALTH_RECHECK_FIRST_SECONDS = _at_least(
+    "HEALTH_RECHECK_FIRST_SECONDS", env.int("HEALTH_RECHECK_FIRST_SECONDS", default=3600), 1
+)
+HEALTH_RECHECK_MAX_SECONDS = _at_least(
+    "HEALTH_RECHECK_MAX_SECONDS", env.int("HEALTH_RECHECK_MAX_SECONDS", default=86400), 1
+)
+HEALTH_RECHECK_DAYS = _at_least(
+    "HEALTH_RECHECK_DAYS", env.int("HEALTH_RECHECK_DAYS", default=30), 0
+)
+# A provider incident: at least this percent of at least so many connections of one
+# provider and region, of at least so many teams, bad within the window. Dead tokens are
+# then held as suspect for up to the hold.
+HEALTH_INCIDENT_WINDOW_SECONDS = _at_least(
+    "HEALTH_INCIDENT_WINDOW_SECONDS", env.int("HEALTH_INCIDENT_WINDOW_SECONDS", default=300), 1
+)
+HEALTH_INCIDENT_MIN_CONNECTIONS = _at_least(
+    "HEALTH_INCIDENT_MIN_CONNECTIONS", env.int("HEALTH_INCIDENT_MIN_CONNECTIONS", default=10), 1
+)
+HEALTH_INCIDENT_MIN_PERCENT = _at_least(
+    "HEALTH_INCIDENT_MIN_PERCENT", env.int("HEALTH_INCIDENT_MIN_PERCENT", default=20), 1
+)
+HEALTH_INCIDENT_MIN_TEAMS = _at_least(
+    "HEALTH_INCIDENT_MIN_TEAMS", env.int("HEALTH_INCIDENT_MIN_TEAMS", default=2), 1
+)
+HEALTH_INCIDENT_HOLD_SECONDS = _at_least(
+    "HEALTH_INCIDENT_HOLD_SECONDS", env.int("HEALTH_INCIDENT_HOLD_SECONDS", default=1800), 0
+)
+# Declared capabilities are checked after each connect or reconnect, then this often.
+HEALTH_CAPABILITY_INTERVAL_SECONDS = _at_least(
+    "HEALTH_CAPABILITY_INTERVAL_SECONDS",
+    env.int("HEALTH_CAPABILITY_INTERVAL_SECONDS", default=6 * 3600),
+    1,
+)
 # History kept: raw checks, daily roll-ups, state transitions.
 HEALTH_RAW_CHECK_DAYS = env.int("HEALTH_RAW_CHECK_DAYS", default=2)
 HEALTH_ROLLUP_DAYS = env.int("HEALTH_ROLLUP_DAYS", default=90)

@@ -41,6 +41,7 @@ from connectors.api.schemas import (
     HealthOut,
     TokenOut,
 )
+from connectors.engine.decide import recheck_of
 from connectors.health.outcomes import Status
 from connectors.models import App, Check, Connection
 from portal.clientaddr import client_ip
@@ -189,11 +190,13 @@ def connection_get(
 ) -> ConnectionDetail:
     c = _connection(request, connection_id)
     checks = [_check_out(k) for k in Check.objects.filter(connection=c)[:10]]
+    recheck = recheck_of(c)
     health = HealthOut(
         status=c.status, status_since=c.status_since, reason=c.status_reason,
         last_outcome=c.last_outcome, last_checked_at=c.last_checked_at,
         last_latency_ms=c.last_latency_ms, last_error=c.last_error,
         consecutive_failures=c.consecutive_failures, recent_checks=checks,
+        rechecks_until=recheck.until if recheck else None,
     )  # fmt: skip
     return ConnectionDetail(**_connection_out(c), health=health)
 

@@ -67,6 +67,9 @@ class HealthOut(Schema):
     last_latency_ms: int | None
     last_error: str
     consecutive_failures: int
+    # A revoked connection is re-checked (at `next_check_at`) until this moment; null
+    # otherwise. Past it, `next_check_at` is null: only a reconnect brings it back.
+    rechecks_until: datetime | None = None
     recent_checks: list[CheckOut]
 
 

@@ -18,9 +18,11 @@ from django.utils import timezone
 from connectors import http
 from connectors.engine import config
 from connectors.engine.budget import budget_split, rate_seen_record
-from connectors.engine.decide import Applied, decision_apply
+from connectors.engine.decide import Applied, decision_apply, interval_of, state_of
+from connectors.engine.incidents import Answer, incidents_judge, key_of
 from connectors.engine.writes import results_write
 from connectors.health.outcomes import Classification, Outcome, ProbeAnswer, Status
+from connectors.health.states import advance
 from connectors.models import Check, Connection, Transition
 from connectors.providers import Region, provider_find
 
@@ -138,6 +140,18 @@ async def _probe_all(
     return list(await asyncio.gather(*(one(c) for c in connections)))
 
 
+def _answers(
+    probe: Sequence[Connection], answers: Sequence[tuple[Classification, int | None]], now: datetime
+) -> list[Answer]:
+    """Each answer with the status it makes, were no incident open (the rule's input)."""
+    out = []
+    for connection, (classification, _latency) in zip(probe, answers, strict=True):
+        policy = config.policy_for(interval_of(connection))
+        status = advance(state_of(connection), classification, policy=policy, now=now).state.status
+        out.append(Answer(connection, classification.outcome, status))
+    return out
+
+
 def _defer(connection: Connection, until: datetime) -> None:
     # Over the rate budget, or the app has little left: try again then (already spread).
     connection.next_check_at = until
@@ -175,6 +189,7 @@ def batch_run(
     answers = _prober.run(probe, now) if probe else []
     rate_seen_record((c.app_id, answer) for c, (answer, _) in zip(probe, answers, strict=True))
     lap = report.lap("probe", lap)
+    held_keys = incidents_judge(answers=_answers(probe, answers, now), now=now) if probe else set()
     applied: list[Applied] = []
     for connection, (classification, latency) in zip(probe, answers, strict=True):
         applied.append(
@@ -184,6 +199,7 @@ def batch_run(
                 now=now,
                 latency_ms=latency,
                 trigger=trigger,
+                incident=key_of(connection) in held_keys,
             )
         )
         report.outcomes[classification.outcome.value] += 1

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.conf import settings
 
+from connectors.health.incidents import IncidentPolicy
 from connectors.health.policy import Policy
 from connectors.http import Timeout
 
@@ -73,6 +74,11 @@ def probe_timeout() -> Timeout:
     )
 
 
+def capability_interval() -> timedelta:
+    """How often each declared capability is checked after the connect-time check."""
+    return timedelta(seconds=setting("HEALTH_CAPABILITY_INTERVAL_SECONDS"))
+
+
 def raw_check_days() -> int:
     return int(setting("HEALTH_RAW_CHECK_DAYS"))
 
@@ -93,10 +99,18 @@ def clamp_interval(seconds: int | None) -> int:
 
 @functools.cache
 def _policy(
-    interval: int, failing: int, recover: int, confirm: float, backoff: float, slow: float
+    interval: int,
+    failing: int,
+    recover: int,
+    confirm: float,
+    backoff: float,
+    slow: float,
+    recheck: tuple[float, float, float],
+    hold: float,
 ) -> Policy:
     span = timedelta(seconds=interval)
     base = min(timedelta(seconds=backoff), span)
+    first, longest, days = recheck
     return Policy(
         failing_after=failing,
         recover_after=recover,
@@ -104,6 +118,10 @@ def _policy(
         interval=span,
         base_backoff=base,
         slow_after=timedelta(seconds=slow) if slow > 0 else None,
+        recheck_first=timedelta(seconds=first),
+        recheck_max=timedelta(seconds=max(first, longest)),
+        recheck_for=timedelta(days=days),
+        hold=timedelta(seconds=hold),
     )
 
 
@@ -116,4 +134,20 @@ def policy_for(interval_seconds: int | None) -> Policy:
         setting("HEALTH_CONFIRM_DELAY_SECONDS"),
         setting("HEALTH_BASE_BACKOFF_SECONDS"),
         setting("HEALTH_SLOW_SECONDS"),
+        (
+            setting("HEALTH_RECHECK_FIRST_SECONDS"),
+            setting("HEALTH_RECHECK_MAX_SECONDS"),
+            setting("HEALTH_RECHECK_DAYS"),
+        ),
+        setting("HEALTH_INCIDENT_HOLD_SECONDS"),
+    )
+
+
+def incident_policy() -> IncidentPolicy:
+    """When one provider and region's failures are a provider incident."""
+    return IncidentPolicy(
+        window=timedelta(seconds=setting("HEALTH_INCIDENT_WINDOW_SECONDS")),
+        min_checked=int(setting("HEALTH_INCIDENT_MIN_CONNECTIONS")),
+        min_share=min(setting("HEALTH_INCIDENT_MIN_PERCENT") / 100, 1.0),
+        min_teams=int(setting("HEALTH_INCIDENT_MIN_TEAMS")),
     )

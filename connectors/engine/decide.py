@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from connectors.engine import config
+from connectors.engine.incidents import incident_open_for
+from connectors.health.capabilities import identity_view, with_capabilities
 from connectors.health.outcomes import Classification, Outcome, Status
 from connectors.health.schedule import next_check_at
 from connectors.health.states import Decision, HealthState, advance
@@ -24,7 +26,7 @@ CHECK_FIELDS = [
     "status", "status_since", "status_reason", "last_outcome", "last_checked_at",
     "last_latency_ms", "last_error", "next_check_at", "claimed_until", "lease_token",
     "consecutive_failures", "consecutive_successes", "pending_confirmation",
-    "rate_limited_until",
+    "rate_limited_until", "capability_hold",
 ]  # fmt: skip
 
 _rng = random.SystemRandom()
@@ -47,6 +49,34 @@ def state_of(connection: Connection) -> HealthState:
         pending_confirmation=connection.pending_confirmation,
         status_since=connection.status_since,
     )
+
+
+@dataclass(frozen=True)
+class Recheck:
+    """A revoked connection's re-checks: the next one, and when they stop."""
+
+    next_at: datetime | None
+    until: datetime | None
+
+    @property
+    def over(self) -> bool:
+        return self.next_at is None
+
+
+def recheck_of(connection: Connection) -> Recheck | None:
+    """When a revoked connection is re-checked next; None unless it is revoked."""
+    if connection.status != Status.REVOKED:
+        return None
+    policy = config.policy_for(interval_of(connection))
+    since = connection.status_since
+    return Recheck(connection.next_check_at, since + policy.recheck_for if since else None)
+
+
+def could_revoke(connection: Connection, classification: Classification) -> bool:
+    """A token-dead answer that confirms a revocation, or that a hold would keep back."""
+    if classification.outcome is not Outcome.TOKEN_DEAD:
+        return False
+    return connection.pending_confirmation or connection.status == Status.SUSPECT
 
 
 def interval_of(connection: Connection) -> int | None:
@@ -79,18 +109,35 @@ def decision_apply(
     latency_ms: int | None,
     trigger: str = "schedule",
     rng: random.Random = _rng,
+    incident: bool | None = None,
 ) -> Applied:
-    """Advance `connection` in memory (CHECK_FIELDS) and build its Check and Transition."""
+    """Advance `connection` in memory (CHECK_FIELDS) and build its Check and Transition.
+
+    `incident`: whether a provider incident is open for its provider and region (None:
+    look it up, only where the answer could revoke).
+    """
     c = classification
     if expired_awaiting_refresh(connection, c, now):
         c = dataclasses.replace(c, outcome=Outcome.TRANSIENT, reason=EXPIRED_AWAITING_REFRESH)
     policy = config.policy_for(interval_of(connection))
+    if incident is None:
+        incident = could_revoke(connection, c) and incident_open_for(connection)
     provider = provider_find(connection.provider)
+    # A capability check's findings combine with this answer by one rule (see
+    # connectors.health.capabilities): the state machine sees a connection held degraded
+    # by a missing capability as healthy, and the result is floored again after it.
+    stored = state_of(connection)
+    held_before = connection.capability_hold
     decision = advance(
-        state_of(connection), c, policy=policy, now=now,
+        identity_view(stored, held=held_before), c, policy=policy, now=now,
         latency=None if latency_ms is None else timedelta(milliseconds=latency_ms),
-        provider_name=provider.name if provider else "The provider",
+        provider_name=provider.name if provider else "The provider", incident=incident,
     )  # fmt: skip
+    decision, held = with_capabilities(
+        decision, stored=stored.status, stored_since=stored.status_since,
+        missing_reason=connection.capability_reason, held_before=held_before, now=now,
+    )  # fmt: skip
+    connection.capability_hold = held
     state = decision.state
     connection.status = state.status.value
     connection.status_since = state.status_since
@@ -109,6 +156,10 @@ def decision_apply(
     connection.lease_token = ""
     if decision.status_reason is not None:
         connection.status_reason = redact(decision.status_reason, limit=300)
+    if held or held_before:
+        # The capability rule chose the reason shown: the missing capability's, or this
+        # answer's once they all work again (a transition's reason is the same text).
+        connection.status_reason = redact(decision.reason, limit=300)
     transition = None
     if decision.transition is not None:
         transition = Transition(

@@ -36,14 +36,25 @@ class Status(StrEnum):
     HEALTHY = "healthy"
     DEGRADED = "degraded"
     FAILING = "failing"
+    # A revocation held during a provider incident: the token answered dead, but so did
+    # many others of its provider and region at once (see connectors.health.incidents).
+    SUSPECT = "suspect"
     REVOKED = "revoked"
     DISCONNECTED = "disconnected"
 
 
-# The statuses a connection is checked in (revoked and disconnected ones wait for people).
-ACTIVE_STATUSES = (Status.PENDING, Status.HEALTHY, Status.DEGRADED, Status.FAILING)
+# The statuses of a connection in service, checked at its interval (revoked and
+# disconnected ones wait for people). The API's "active" filter and the tallies use it.
+ACTIVE_STATUSES = (
+    Status.PENDING, Status.HEALTHY, Status.DEGRADED, Status.FAILING, Status.SUSPECT,
+)  # fmt: skip
+# The statuses dispatch claims due checks in: the active ones, and revoked ones, which are
+# re-checked at a slow, growing cadence for a while (`Policy.recheck_*`). Disconnected is
+# terminal.
+SCHEDULED_STATUSES = (*ACTIVE_STATUSES, Status.REVOKED)
 # The same, and every status, as the strings the database and the API hold.
 ACTIVE = tuple(s.value for s in ACTIVE_STATUSES)
+SCHEDULED = tuple(s.value for s in SCHEDULED_STATUSES)
 STATUSES = tuple(s.value for s in Status)
 
 

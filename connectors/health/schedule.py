@@ -24,6 +24,8 @@ class Wait(StrEnum):
     RECOVERY = "recovery"  # confirming that a connection really came back
     CONFIRM = "confirm"  # the confirming retry after a token-dead answer
     RATE_LIMIT = "rate_limit"  # until the provider's rate-limit window resets
+    RECHECK = "recheck"  # the slow re-check of a revoked connection
+    HOLD = "hold"  # a revocation held as suspect during a provider incident
 
 
 # A floor must never be cut short (checking before a reset only earns another 429);
@@ -43,6 +45,18 @@ def backoff_delay(consecutive_failures: int, *, policy: Policy) -> timedelta:
     # Past 2**20 the cap has long been reached; stop doubling before the numbers explode.
     exponent = min(consecutive_failures - 1, 20)
     return min(policy.base_backoff * (1 << exponent), cap)
+
+
+def recheck_delay(
+    revoked_since: datetime | None, *, now: datetime, policy: Policy
+) -> timedelta | None:
+    """A revoked connection's next re-check: as long as it has been revoked, within
+    `recheck_first` .. `recheck_max` (so 1 h, 1 h, 2 h, 4 h, ... 24 h); None once
+    `recheck_for` has passed since the revocation."""
+    age = max(now - revoked_since, timedelta(0)) if revoked_since is not None else timedelta(0)
+    if age >= policy.recheck_for:
+        return None
+    return _clamp(age, policy.recheck_first, policy.recheck_max)
 
 
 def rate_limit_delay(reset: datetime | None, *, now: datetime, policy: Policy) -> timedelta:

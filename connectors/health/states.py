@@ -5,13 +5,18 @@ N = `Policy.failing_after` (3), M = `Policy.recover_after` (2).
 | answer            | new status                                           | next check         |
 |-------------------|------------------------------------------------------|--------------------|
 | ok                | healthy from pending or healthy; from degraded,      | interval; while    |
-|                   | failing or revoked only after M ok answers in a row  | recovering: base   |
+|                   | failing, suspect or revoked only after M ok answers  | recovering: base   |
+|                   | in a row                                             | backoff            |
 | ok, slow          | degraded (from pending, healthy, degraded, failing)  | interval           |
-| transient         | degraded; failing after N in a row (or if failing)   | backoff            |
+| transient         | degraded; failing after N in a row (or if failing);  | backoff            |
+|                   | suspect and revoked stay                             |                    |
 | token_dead, first | unchanged, awaiting its confirming retry             | confirm_delay      |
-| token_dead, again | revoked                                              | none               |
-| forbidden         | degraded                                             | interval           |
-| wrong_workspace   | failing                                              | interval           |
+| token_dead, again | revoked; suspect during a provider incident          | revoked: re-check; |
+|                   |                                                      | suspect: base      |
+| token_dead,       | suspect while the incident is open and the hold      | base backoff       |
+| suspect           | lasts; then revoked, with a note in the reason       | (or re-check)      |
+| forbidden         | degraded (revoked stays)                             | interval           |
+| wrong_workspace   | failing (revoked stays)                              | interval           |
 | rate_limited      | unchanged                                            | until the reset    |
 | misconfigured     | unchanged                                            | interval           |
 
@@ -30,24 +35,31 @@ A `revoked` connection stays `revoked` on every answer except ok (see below).
 - Misconfigured means our request is wrong (e.g. the API version), or the portal's own
   configuration kept it from the provider (no host known, its sandbox URL unreachable),
   not the token.
-- `revoked` is not checked on schedule. Leaving it takes a reconnect
-  (`reset_after_reconnect` → `pending`), or a "Check now" that finds the token working
-  again, confirmed by M ok answers in a row (checked again after `base_backoff`).
+- `revoked` is re-checked on schedule at a slow, growing cadence (`recheck_delay`:
+  `recheck_first`, doubling up to `recheck_max`) until `recheck_for` after the
+  revocation, then no more. M ok answers in a row (the second after `base_backoff`)
+  bring it back to `healthy`, a recovery like any other; so does a reconnect
+  (`reset_after_reconnect` → `pending`).
+- `suspect` is a revocation held during a provider incident (`incident=True`, decided by
+  the engine from `connectors.health.incidents`). It is re-checked every `base_backoff`;
+  M ok answers make it `healthy`; a token-dead answer once the incident has ended, or
+  `hold` after it became suspect, revokes it with a note saying so.
 - Slow: an ok answer that took longer than `Policy.slow_after` (the `latency` given to
   `advance`). The token works, so it never touches `consecutive_failures` and clears a
   pending confirmation; but it is not a good answer either, so it resets
   `consecutive_successes`: leaving `degraded` takes M fast ok answers in a row, the usual
   recovery rule. It is checked again at the interval (a slow provider is not hammered).
-  It never leads out of `revoked`.
+  It never leads out of `revoked` or `suspect`.
 - The reason (`Decision.status_reason`) always describes the latest answer that set or
   kept a status other than healthy or pending: "2 failed checks in a row. Latest: ...",
   "Recovering: 1 of 2 good checks in a row. ...", the slow answer's time. Neutral
   answers (rate limited, misconfigured, a first token-dead answer awaiting its retry) and
-  any answer that keeps `revoked`, `healthy` or `pending` keep the previous reason
-  (`status_reason` None).
+  any answer that keeps `revoked`, `healthy` or `pending`, and any answer but ok that
+  keeps `suspect`, keep the previous reason (`status_reason` None).
 - Backoff: `base_backoff` doubled per transient failure after the first, capped at
-  `max_backoff` (default and ceiling: the interval). Every scheduled delay lies between
-  `confirm_delay` and `interval`, before jitter (see `connectors.health.schedule`).
+  `max_backoff` (default and ceiling: the interval). Every scheduled delay of a
+  connection in service lies between `confirm_delay` and `interval`, before jitter (see
+  `connectors.health.schedule`); a revoked connection's re-checks are slower.
 """
 
 from __future__ import annotations
@@ -57,7 +69,7 @@ from datetime import datetime, timedelta
 
 from connectors.health.outcomes import Classification, Outcome, Status
 from connectors.health.policy import Policy
-from connectors.health.schedule import Wait, backoff_delay, rate_limit_delay
+from connectors.health.schedule import Wait, backoff_delay, rate_limit_delay, recheck_delay
 
 __all__ = [
     "Decision",
@@ -117,6 +129,48 @@ class Decision:
         return self.transition is not None
 
 
+HELD = (
+    "Held as suspect, not revoked: many connections of this provider and region failed "
+    "at once (a provider incident). Re-checked until it ends."
+)
+HOLD_ENDED = "Held as suspect during a provider incident, which has ended; still dead."
+
+
+def _hold_over(state: HealthState, policy: Policy, now: datetime) -> bool:
+    since = state.status_since
+    return since is not None and now - since >= policy.hold
+
+
+def _hold_note(state: HealthState, policy: Policy, now: datetime) -> str:
+    if _hold_over(state, policy, now):
+        seconds = int(policy.hold.total_seconds())
+        span = f"{seconds // 60} min" if seconds >= 60 else f"{seconds} s"
+        return f"Held as suspect for {span} during a provider incident; still dead."
+    return HOLD_ENDED
+
+
+def _suspect_status(
+    state: HealthState,
+    c: Classification,
+    successes: int,
+    policy: Policy,
+    *,
+    incident: bool,
+    now: datetime,
+) -> Status:
+    """The status after this answer for a held (suspect) connection."""
+    if c.outcome is Outcome.OK:
+        return Status.HEALTHY if successes >= policy.recover_after else Status.SUSPECT
+    if c.outcome is Outcome.TOKEN_DEAD:
+        held = incident and not _hold_over(state, policy, now)
+        return Status.SUSPECT if held else Status.REVOKED
+    if c.outcome is Outcome.FORBIDDEN:
+        return Status.DEGRADED
+    if c.outcome is Outcome.WRONG_WORKSPACE:
+        return Status.FAILING
+    return Status.SUSPECT  # transient, rate limited, misconfigured: nothing about the token
+
+
 def _to_status(
     state: HealthState,
     c: Classification,
@@ -124,8 +178,10 @@ def _to_status(
     successes: int,
     policy: Policy,
     slow: bool = False,
+    *,
+    incident: bool = False,
 ) -> Status:
-    """The status after this answer (revoked and disconnected are handled by the caller)."""
+    """The status after this answer (revoked, suspect and disconnected: the caller)."""
     current = state.status
     if slow:
         return Status.DEGRADED
@@ -142,7 +198,7 @@ def _to_status(
     if c.outcome is Outcome.WRONG_WORKSPACE:
         return Status.FAILING
     if c.outcome is Outcome.TOKEN_DEAD and state.pending_confirmation:
-        return Status.REVOKED
+        return Status.SUSPECT if incident else Status.REVOKED
     return current  # first token-dead answer, rate limited, misconfigured
 
 
@@ -158,7 +214,8 @@ def _counters(state: HealthState, outcome: Outcome, slow: bool = False) -> tuple
         return state.consecutive_failures + 1, 0, state.pending_confirmation
     if outcome is Outcome.TOKEN_DEAD:
         # Revoked by this answer, or awaiting its confirming retry.
-        awaiting = state.status is not Status.REVOKED and not state.pending_confirmation
+        settled = state.status in (Status.REVOKED, Status.SUSPECT)
+        awaiting = not settled and not state.pending_confirmation
         return 0, 0, awaiting
     return 0, 0, False  # forbidden, wrong workspace: a definite answer clears the rest
 
@@ -169,7 +226,8 @@ def _next_check(
     if state.status is Status.DISCONNECTED:
         return None, Wait.INTERVAL
     if state.status is Status.REVOKED and state.consecutive_successes == 0:
-        return None, Wait.INTERVAL  # needs a reconnect, not more probing
+        # Slow, growing re-checks, so a revocation by a provider's mistake heals itself.
+        return recheck_delay(state.status_since, now=now, policy=policy), Wait.RECHECK
     if c.outcome is Outcome.RATE_LIMITED:
         return rate_limit_delay(c.rate_limit_reset, now=now, policy=policy), Wait.RATE_LIMIT
     if state.pending_confirmation and c.outcome is Outcome.TOKEN_DEAD:
@@ -179,6 +237,8 @@ def _next_check(
         return backoff_delay(state.consecutive_failures, policy=policy), Wait.BACKOFF
     if c.outcome is Outcome.OK and state.status is not Status.HEALTHY and not slow:
         return policy.base_backoff, Wait.RECOVERY
+    if state.status is Status.SUSPECT:
+        return policy.base_backoff, Wait.HOLD
     return policy.interval, Wait.INTERVAL
 
 
@@ -196,19 +256,27 @@ def _slow_reason(provider_name: str, latency: timedelta, policy: Policy) -> str:
 
 
 def _status_reason(
-    old: Status,
+    state: HealthState,
     new: Status,
     c: Classification,
     failures: int,
     successes: int,
     policy: Policy,
     slow: str,
+    now: datetime,
 ) -> str | None:
     """The status's reason after this answer (see the module docstring); None: keep it."""
+    old = state.status
     if new is old and (new in _KEPT_QUIETLY or c.outcome in _KEEPS_REASON):
         return None
+    if new is old is Status.SUSPECT and c.outcome is not Outcome.OK:
+        return None  # still held: the hold's reason stands
     if slow:
         return slow
+    if new is Status.SUSPECT and old is not Status.SUSPECT:
+        return f"{HELD} {c.reason}"
+    if new is Status.REVOKED and old is Status.SUSPECT:
+        return f"{_hold_note(state, policy, now)} {c.reason}"
     if new is Status.HEALTHY:
         if old is Status.PENDING:
             return c.reason
@@ -230,11 +298,13 @@ def advance(
     now: datetime,
     latency: timedelta | None = None,
     provider_name: str = "The provider",
+    incident: bool = False,
 ) -> Decision:
     """Apply one probe's classification to `state`; see the module docstring for the rules.
 
     `latency` is how long the answer took (None: unknown, never slow); `provider_name`
-    names the provider in the reason of a slow answer.
+    names the provider in the reason of a slow answer; `incident`: a provider incident is
+    open for this connection's provider and region.
     """
     c = classification
     if state.status is Status.DISCONNECTED:
@@ -250,11 +320,13 @@ def advance(
     if state.status is Status.REVOKED:
         # Only ok answers (recovery) or a reconnect lead out of revoked.
         new_status = Status.HEALTHY if successes >= policy.recover_after else Status.REVOKED
+    elif state.status is Status.SUSPECT:
+        new_status = _suspect_status(state, c, successes, policy, incident=incident, now=now)
     else:
-        new_status = _to_status(state, c, failures, successes, policy, is_slow)
+        new_status = _to_status(state, c, failures, successes, policy, is_slow, incident=incident)
 
     slow = _slow_reason(provider_name, latency, policy) if is_slow and latency else ""
-    reason = _status_reason(state.status, new_status, c, failures, successes, policy, slow)
+    reason = _status_reason(state, new_status, c, failures, successes, policy, slow, now)
     transition = None
     since = state.status_since
     if new_status is not state.status:

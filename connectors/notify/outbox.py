@@ -151,15 +151,30 @@ def event_payload(event: OutboxEvent) -> dict[str, Any]:
     }
 
 
+def _last_told_bad(connection: Connection) -> bool:
+    last = (
+        OutboxEvent.objects.filter(connection=connection, event_type=EventType.STATUS_CHANGED)
+        .order_by("-occurred_at", "-id")
+        .values_list("data", flat=True)
+        .first()
+    )
+    return isinstance(last, dict) and last.get("to") not in (None, "healthy")
+
+
 def notify_transition(
     *, connection: Connection, from_status: str, to_status: str, reason: str, at: datetime
 ) -> OutboxEvent | None:
     """`connection.status_changed` for a written Transition; the first check's is skipped.
 
     A change out of `pending` is the first check after a connect or reconnect, which the
-    connect event already announces, so it is not sent twice.
+    connect event already announces, so it is not sent twice. A revocation held during a
+    provider incident (`suspect`) is the operators' news, not the team's: going into it
+    is never sent, and coming out of it only if the team's last message was bad news
+    (a revocation just before the incident was seen), so that alert closes itself.
     """
-    if from_status == to_status or from_status == "pending":
+    if from_status == to_status or from_status == "pending" or to_status == "suspect":
+        return None
+    if from_status == "suspect" and to_status == "healthy" and not _last_told_bad(connection):
         return None
     return notify_event(
         team=connection.team,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from connectors.notify.dispatch import notify_sweep, outbox_process
+from connectors.notify.operators import incident_notify_operators
 from connectors.notify.outbox import ATTEMPT_DELIVERY_TASK, PROCESS_EVENT_TASK
 from connectors.notify.webhooks import delivery_attempt
 
@@ -22,3 +23,8 @@ def attempt_delivery(delivery_id: int) -> None:
 @shared_task(name="notify.sweep", ignore_result=True)
 def sweep() -> dict[str, int]:
     return notify_sweep()
+
+
+@shared_task(name="notify.incident_operators", ignore_result=True)
+def incident_operators(incident_id: int) -> bool:
+    return incident_notify_operators(incident_id=incident_id)

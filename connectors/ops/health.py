@@ -29,11 +29,12 @@ UP_OUTCOMES = (Outcome.OK, Outcome.FORBIDDEN, Outcome.RATE_LIMITED)
 CHECKS_PER_PAGE = 20
 CONNECTIONS_PER_PAGE = 50
 # Problems first: the order the overview shows statuses in, worst first.
-SEVERITY = (Status.REVOKED, Status.FAILING, Status.DEGRADED, Status.PENDING, Status.HEALTHY,
-            Status.DISCONNECTED)  # fmt: skip
+SEVERITY = (Status.REVOKED, Status.SUSPECT, Status.FAILING, Status.DEGRADED, Status.PENDING,
+            Status.HEALTHY, Status.DISCONNECTED)  # fmt: skip
 # The "needs attention" filter: the statuses someone should act on.
 ATTENTION = "attention"
-NEEDS_ATTENTION = (Status.REVOKED, Status.FAILING, Status.DEGRADED)
+# Suspect (held during a provider incident) is there too: it may yet turn revoked.
+NEEDS_ATTENTION = (Status.REVOKED, Status.SUSPECT, Status.FAILING, Status.DEGRADED)
 _SEVERITY = Case(*(When(status=s.value, then=Value(k)) for k, s in enumerate(SEVERITY)),
                  default=Value(len(SEVERITY)))  # fmt: skip
 SORTS: dict[str, tuple[Any, ...]] = {

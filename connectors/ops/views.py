@@ -31,6 +31,7 @@ from connectors.health.outcomes import STATUSES
 from connectors.models import Connection
 from connectors.ops import charts, selectors, tables
 from connectors.ops.health import connection_health_context
+from connectors.ops.incidents import incidents_open_banners
 from portal.services.heartbeat import heartbeat_get
 
 PER_PAGE = 50
@@ -93,7 +94,7 @@ def _dashboard_context(now: Any) -> dict[str, Any]:
     if cached is None:
         cached = _dashboard_figures(now)
         cache.set(CACHE_KEY, cached, seconds)
-    # Liveness is never cached: a stopped beat must show the moment it goes quiet.
+    # Liveness and incidents are never cached: they must show the moment they change.
     return {**cached, **_liveness(now)}
 
 
@@ -111,6 +112,7 @@ def _liveness(now: Any) -> dict[str, Any]:
 
     beat_age, worker_age = age(beat.beat_sent_at), age(beat.worker_ran_at)
     return {
+        "incidents": incidents_open_banners(),
         "heartbeat": beat,
         "beat_age": beat_age,
         "beat_stale": beat_age is not None and beat_age > limit,

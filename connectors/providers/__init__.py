@@ -18,6 +18,7 @@ from typing import Literal
 
 from django.conf import settings
 
+from connectors.health.capabilities import CapabilityVerdict
 from connectors.health.outcomes import Classification, ProbeAnswer
 from connectors.http import AsyncHttp, Timeout, run_sync
 from portal.secrets import Secret
@@ -55,6 +56,21 @@ class RefreshAnswer:
     access_token: Secret | None = None
     refresh_token: Secret | None = None
     expires_in: int | None = None
+
+
+@dataclass(frozen=True)
+class Capability:
+    """Something an integration may rely on, checked with the provider's cheapest read.
+
+    `key` is what an App stores (40 chars); `label` names it for people ("Read
+    conversations"); `permission` is what to tick in the provider's console to grant it;
+    `probe` says which call checks it ("GET /conversations?per_page=1").
+    """
+
+    key: str
+    label: str
+    permission: str
+    probe: str
 
 
 # A person waits on these (the first check of a pasted token, a revoke): fail fast.
@@ -141,6 +157,30 @@ class Provider:
         """The same async probe, run to completion from synchronous code (a view), on the
         HTTP package's one sync event loop and its pooled client for this provider."""
         return run_sync(self.key, lambda client: self.probe(client, region, token, timeout))
+
+    # --- capabilities (see connectors.health.capabilities) ---
+    def capabilities(self) -> tuple[Capability, ...]:
+        """What a team may declare its integration relies on; () for none."""
+        return ()
+
+    def capability(self, key: str) -> Capability | None:
+        return next((c for c in self.capabilities() if c.key == key), None)
+
+    async def capability_probe(
+        self, client: AsyncHttp, region: Region, token: Secret, key: str, timeout: Timeout
+    ) -> CapabilityVerdict:
+        """The cheapest read that needs capability `key`, and what its answer means."""
+        raise NotImplementedError
+
+    def capabilities_missing_reason(self, missing: list[Capability]) -> str:
+        """The status reason of a connection whose token lacks `missing` (never empty)."""
+        labels = ", ".join(c.label for c in missing)
+        permissions = ", ".join(dict.fromkeys(f"'{c.permission}'" for c in missing))
+        return (
+            f"{self.name} accepted the token, but it lacks what this app relies on "
+            f"({labels}): add {permissions} to the app in {self.name}'s "
+            f"{self.console_name}, then reconnect the workspace."
+        )
 
     @property
     def refreshes(self) -> bool:
@@ -253,6 +293,7 @@ def absolute_url(path: str) -> str:
 
 __all__ = [
     "INTERACTIVE_TIMEOUT",
+    "Capability",
     "Provider",
     "RefreshAnswer",
     "RefreshKind",

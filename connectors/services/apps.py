@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from connectors.engine.capabilities import capabilities_declared_changed
 from connectors.health.outcomes import Status
 from connectors.models import App, AppKind, Connection
 from connectors.providers import provider_get
@@ -180,6 +181,32 @@ def app_update(
             details={**_audit_details(app), "changed": changed},
         )  # fmt: skip
     return app
+
+
+def app_capabilities_set(
+    *, app: App, actor: User, keys: list[str], request: HttpRequest | None = None
+) -> bool:
+    """Declare which capabilities the team's integration relies on; answer whether that
+    changed anything. Every connection of the app is checked against them at once."""
+    known = [c.key for c in app.spec.capabilities()]
+    unknown = sorted(set(keys) - set(known))
+    if unknown:
+        raise AppError(f"Unknown capabilities: {', '.join(unknown)}.", field="capabilities")
+    chosen = [key for key in known if key in set(keys)]
+    if chosen == list(app.capabilities or []):
+        return False
+    before = list(app.capabilities or [])
+    app.capabilities = chosen
+    with transaction.atomic():
+        app.save(update_fields=["capabilities", "updated_at"])
+        connections = list(app_active_connections(app).select_related("app"))
+        capabilities_declared_changed(app_connections=connections)
+        audit_log(
+            team=app.team, actor=actor, action="app.capabilities_declared", target=app,
+            request=request,
+            details={**_audit_details(app), "changed": {"from": before, "to": chosen}},
+        )  # fmt: skip
+    return True
 
 
 def app_replace_secret(

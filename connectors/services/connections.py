@@ -18,9 +18,9 @@ from connectors.engine.refresh import refresh_due
 from connectors.engine.writes import results_write
 from connectors.health.outcomes import Classification, Outcome, Status, WorkspaceIdentity
 from connectors.health.states import Decision, disconnect, reset_after_reconnect
-from connectors.models import App, AppKind, Connection, Transition
+from connectors.models import App, AppKind, CapabilityResult, Connection, Transition
 from connectors.notify.outbox import notify_event, notify_transition
-from connectors.providers import Provider, RevokeOutcome, provider_find
+from connectors.providers import Capability, Provider, RevokeOutcome, provider_find
 from portal.models import Team
 from portal.secrets import Secret
 from portal.services.audit import audit_log
@@ -171,6 +171,11 @@ def connection_connect(
         connection.refresh_failures = 0
         connection.refresh_after = None
         connection.refresh_started_at = None
+        # A new token may carry other permissions: check the declared capabilities at once
+        # (the caller enqueues that check). Until it answers, the old results stand, so a
+        # reconnect that fixed nothing does not flap through healthy (and notify).
+        connection.capabilities_due_at = now if app.capabilities else None
+        connection.capability_hold = False  # the status starts again from pending
         connection.save()
         connection_record_check(
             connection=connection, classification=first_check, trigger=CONNECT_TRIGGER,
@@ -190,6 +195,37 @@ def connection_connect(
                   "by": getattr(actor, "email", "")},
         )  # fmt: skip
     return ConnectResult(connection=connection, reconnected=reconnected, region_note=note)
+
+
+@dataclass(frozen=True)
+class CapabilityRow:
+    """One declared capability of a connection and its last result, for its page."""
+
+    capability: Capability
+    outcome: str  # ok, missing, unknown
+    checked_at: datetime | None
+    note: str  # the last probe's detail when it gave no verdict
+
+
+def connection_capabilities(connection: Connection) -> list[CapabilityRow]:
+    """The app's declared capabilities with this connection's last results."""
+    spec = provider_find(connection.provider)
+    if spec is None or connection.app is None:
+        return []
+    keys = set(connection.app.capabilities or [])
+    results = {r.key: r for r in CapabilityResult.objects.filter(connection=connection)}
+    rows = []
+    for capability in spec.capabilities():
+        if capability.key not in keys:
+            continue
+        result = results.get(capability.key)
+        if result is None:
+            rows.append(CapabilityRow(capability, "unknown", None, ""))
+            continue
+        stale = result.attempted_at is not None and result.attempted_at != result.checked_at
+        rows.append(CapabilityRow(capability, result.outcome, result.checked_at,
+                                  result.detail if stale else ""))  # fmt: skip
+    return rows
 
 
 def connection_add_by_token(
@@ -277,6 +313,7 @@ def connection_disconnect(
         locked.refresh_due_at = None
         locked.disconnected_at = now
         locked.next_check_at = None
+        locked.capabilities_due_at = None
         locked.check_requested_at = None
         locked.claimed_until = None
         locked.save()

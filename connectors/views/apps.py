@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from connectors.forms import AppEditForm, AppSecretForm, AppSetupForm
+from connectors.forms import AppCapabilitiesForm, AppEditForm, AppSecretForm, AppSetupForm
 from connectors.models import App, AppKind
 from connectors.providers import Provider, provider_choices, provider_get
 from connectors.services import apps as app_services
@@ -167,8 +167,51 @@ def app_detail(request: HttpRequest, team: Team, app_public_id: str) -> HttpResp
             # Members and viewers never see even the masked hint.
             "secret": _secret_display(app) if may_manage else None,
             "has_secret": App.objects.filter(pk=app.pk, client_secret__isnull=False).exists(),
+            "capabilities_form": _capabilities_form(app) if may_manage else None,
+            "declared": _declared(app),
         },
     )
+
+
+def _capabilities_form(app: App, data: Any = None) -> AppCapabilitiesForm:
+    return AppCapabilitiesForm(
+        data, provider=app.spec, initial={"capabilities": list(app.capabilities or [])}
+    )
+
+
+def _declared(app: App) -> list[Any]:
+    keys = set(app.capabilities or [])
+    return [c for c in app.spec.capabilities() if c.key in keys]
+
+
+@team_view(perm=Perm.APPS_MANAGE)
+def app_capabilities(request: HttpRequest, team: Team, app_public_id: str) -> HttpResponse:
+    """POST the ticked capabilities; each connection of the app is checked against them."""
+    app = _app(team, app_public_id)
+    if request.method != "POST":
+        return redirect("app_detail", team_slug=team.slug, app_public_id=app.public_id)
+    form = _capabilities_form(app, request.POST)
+    if form.is_valid():
+        try:
+            changed = app_services.app_capabilities_set(
+                app=app, actor=_actor(request), keys=form.cleaned_data["capabilities"],
+                request=request,
+            )  # fmt: skip
+        except app_services.AppError as exc:
+            form.add_error("capabilities", exc.message)
+        else:
+            if changed:
+                messages.success(
+                    request,
+                    "Capabilities saved: every connection of this app is checked against "
+                    "them within a minute.",
+                )
+            else:
+                messages.info(request, "Nothing changed.")
+            return redirect("app_detail", team_slug=team.slug, app_public_id=app.public_id)
+    problems = " ".join(str(e) for errors in form.errors.values() for e in errors)
+    messages.error(request, f"The capabilities were not saved: {problems}")
+    return redirect("app_detail", team_slug=team.slug, app_public_id=app.public_id)
 
 
 @team_view(perm=Perm.APPS_MANAGE)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from allauth.socialaccount.adapter import get_adapter
@@ -12,12 +13,15 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from connectors.engine.decide import recheck_of
 from connectors.health.outcomes import Status
 from connectors.models import App, AppKind, Connection
+from connectors.ops.incidents import incidents_for_team
 from connectors.providers import provider_find
 from connectors.services.connections import (
     TokenRejected,
     connection_add_by_token,
+    connection_capabilities,
     connection_disconnect,
     connection_revokes_on_disconnect,
 )
@@ -26,6 +30,7 @@ from portal.models import AuditEvent, Team
 from portal.roles import Perm, role_allows
 from portal.secrets import SecretFormField
 from portal.tenancy import current_membership, team_object_or_404, team_view
+from portal.timetext import since_text
 
 RECENT = 20
 
@@ -100,6 +105,10 @@ def connection_add_token(request: HttpRequest, app_public_id: str, team: Team) -
         except TokenRejected as rejected:
             form.add_error("token", rejected.message)
         else:
+            if result.connection.capabilities_due_at is not None:
+                from connectors.tasks import enqueue_capability_check
+
+                enqueue_capability_check(result.connection.pk, "connect")
             name = result.connection.workspace_name or result.connection.external_id
             verb = "Reconnected" if result.reconnected else "Connected"
             messages.success(request, f"{verb} {name} with the pasted token.")
@@ -131,6 +140,8 @@ def connection_detail(request: HttpRequest, connection_id: int, team: Team) -> H
     may_connect, may_disconnect = _permissions(request)
     membership = current_membership(request)
     may_audit = membership is not None and role_allows(membership.role, Perm.AUDIT_VIEW)
+    now = timezone.now()
+    recheck = recheck_of(connection)
     context = {
         "team": team,
         "connection": connection,
@@ -144,14 +155,25 @@ def connection_detail(request: HttpRequest, connection_id: int, team: Team) -> H
         "may_reconnect": may_connect and connection.app is not None,
         "may_disconnect": may_disconnect and connection.status != Status.DISCONNECTED,
         "is_disconnected": connection.status == Status.DISCONNECTED,
-        "now": timezone.now(),
+        "now": now,
+        "incidents": incidents_for_team(team),
+        "recheck": recheck,
+        "recheck_in": _until_text(recheck.next_at, now) if recheck and recheck.next_at else "",
         "oob": wants_live_part(request),
         "live_url": live_url(request),
         "live_every": live_seconds(),
+        "capabilities": connection_capabilities(connection),
     }
     if context["oob"]:
         return render(request, "connectors/_connection_live.html", context)
     return render(request, "connectors/connection_detail.html", context)
+
+
+def _until_text(moment: datetime, now: datetime) -> str:
+    """ "2 hours" until `moment`; "less than a minute" when it is due."""
+    if moment - now < timedelta(minutes=1):
+        return "less than a minute"
+    return since_text(now, moment)
 
 
 @team_view(Perm.CONNECTIONS_DISCONNECT)

@@ -18,6 +18,7 @@ from django.utils.translation import get_language
 from connectors.health.outcomes import Status
 from connectors.models import App
 from connectors.ops import health
+from connectors.ops.incidents import incidents_for_team
 from connectors.views.live import live_seconds, live_url, wants_live_part
 from portal.models import Team
 from portal.roles import Perm, role_allows
@@ -57,6 +58,7 @@ def team_overview(request: HttpRequest, team: Team) -> HttpResponse:
             "live_url": live_url(request),
             "live_every": live_seconds(),
             "team": team,
+            "incidents": [] if live else incidents_for_team(team),
             "membership": current_membership(request),
             "tiles": tiles,
             "filters": filters,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from django.db import connection as db
@@ -71,10 +72,12 @@ def test_a_revoked_token_is_revoked_after_the_confirming_retry_and_healthy_after
     assert connection.status == "revoked"
     outcomes = list(Check.objects.order_by("id").values_list("outcome", "trigger"))
     assert outcomes[-2:] == [("token_dead", "schedule"), ("token_dead", "confirm")]
-    assert connection.next_check_at is None  # not probed again on schedule
+    # Re-checked on schedule only after the slow cadence's first wait (1 hour).
+    assert connection.next_check_at is not None
+    assert connection.next_check_at - timezone.now() > timedelta(minutes=50)
 
     before = Check.objects.count()
-    sweep()
+    sweep(force_due=False)
     assert Check.objects.count() == before
 
     fresh = linked.sandbox.connect(linked.sandbox_app)

@@ -13,7 +13,7 @@ from django.db.models import Count
 from connectors.models import Check, Connection
 from portal.models import Team
 from tests.resilience.conftest import Portal
-from tests.resilience.fleet import Linked, fleet_link
+from tests.resilience.fleet import Linked, chaos_reshuffle, fleet_link
 from tests.resilience.stack import wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.resilience]
@@ -25,13 +25,7 @@ ERROR_SHARE, TIMEOUT_SHARE = 0.3, 0.1
 
 def _reshuffle(stack: Portal, fleet: list[Linked], rng: random.Random) -> None:
     """A fresh random 30% of tokens answer 500 and 10% time out; the rest are fine."""
-    assert stack.sandbox.http.post(f"{stack.sandbox.base}/_control/reset").status_code == 200
-    chosen = rng.sample(fleet, int(len(fleet) * (ERROR_SHARE + TIMEOUT_SHARE)))
-    errors = int(len(fleet) * ERROR_SHARE)
-    for position, row in enumerate(chosen):
-        body = {"mode": "500"} if position < errors else {"mode": "silent", "timeout_seconds": 2}
-        answer = stack.sandbox.control(f"tokens/{row.token_id}", body)
-        assert answer.status_code == 200, answer.text
+    chaos_reshuffle(stack.sandbox, fleet, rng, error_share=ERROR_SHARE, timeout_share=TIMEOUT_SHARE)
 
 
 def test_under_provider_chaos_no_connection_is_revoked_and_all_recover(

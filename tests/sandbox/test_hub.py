@@ -169,3 +169,20 @@ def test_the_hub_lists_recent_tokens_and_revokes_one_by_hand(
     assert "Revoked the token" in answer.content.decode()
     row.refresh_from_db()
     assert row.revoked_at is not None
+
+
+def test_the_permissions_form_withholds_and_grants_permissions(client: Client) -> None:
+    client.get(INDEX)  # the demo workspaces exist once the hub has been opened
+    url = reverse("sandbox_intercom_workspace_permissions", args=["globex0eu"])
+    field = "globex0eu-permissions-withheld"
+    answer = client.post(url, {field: ["read_tags", "read_conversations"]}, follow=True)
+    assert "withheld permissions: read_conversations, read_tags" in answer.content.decode()
+    workspace = SandboxWorkspace.objects.get(id_code="globex0eu")
+    assert workspace.withheld_permissions == ["read_conversations", "read_tags"]
+    page = client.get(INDEX).content.decode()
+    assert 'name="globex0eu-permissions-withheld" value="read_tags"' in page
+    refused = client.post(url, {field: ["read_minds"]}, follow=True)
+    assert "Nothing changed for Globex EU" in refused.content.decode()
+    client.post(url, {})
+    workspace.refresh_from_db()
+    assert workspace.withheld_permissions == []

@@ -185,3 +185,38 @@ def test_the_other_error_answers_are_documented_error_lists(
         assert 400 <= answer.status_code < 500, what
         _assert_valid("error", answer.json())
         assert answer.json()["errors"][0]["code"] in DOCUMENTED_CODES, what
+
+
+def test_the_sandbox_wide_401_answers_every_token_with_intercoms_unauthorized(
+    sandbox: Sandbox, sandbox_app: SandboxApp
+) -> None:
+    tokens = [sandbox.connect(sandbox_app, workspace)["token"] for workspace in
+              ("acme0us1", "globex0eu", "initech0au")]  # fmt: skip
+    revoked = sandbox.connect(sandbox_app)["token"]
+    sandbox.control("workspaces/acme0us1", {"mode": "500"})  # a workspace's own mode yields
+    assert sandbox.control("sandbox", {"mode": "401"}).json() == {"mode": "401"}
+    for token in [*tokens, revoked, "not-a-token-at-all"]:
+        answer = sandbox.me(token)
+        assert answer.status_code == 401
+        _assert_valid("error", answer.json())
+        code = answer.json()["errors"][0]["code"]
+        assert code in DOCUMENTED_CODES
+        if token != "not-a-token-at-all":
+            assert code == "unauthorized"
+    assert sandbox.control("sandbox").json() == {"mode": "401"}
+    sandbox.control("sandbox", {"mode": "ok"})
+    assert sandbox.me(tokens[1]).status_code == 200
+    assert sandbox.me(tokens[0]).status_code == 500  # the workspace's mode again
+
+
+def test_the_sandbox_wide_mode_refuses_modes_that_need_knobs_and_resets(
+    sandbox: Sandbox, sandbox_app: SandboxApp
+) -> None:
+    for mode in ("slow", "429", "silent", "nonsense"):
+        answer = sandbox.control("sandbox", {"mode": mode})
+        assert answer.status_code == 400
+        assert "mode must be one of" in answer.json()["error"]
+    sandbox.control("sandbox", {"mode": "401"})
+    sandbox.http.post(f"{sandbox.base}/_control/reset")
+    assert sandbox.control("sandbox").json() == {"mode": "ok"}
+    assert sandbox.me(sandbox.connect(sandbox_app)["token"]).status_code == 200

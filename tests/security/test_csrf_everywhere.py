@@ -36,6 +36,8 @@ CSRF_EXEMPT: dict[str, str] = {
     "sandbox_intercom_control_app": "sandbox JSON control API (development only)",
     "sandbox_intercom_control_app_access_token": "sandbox JSON control API (development only)",
     "sandbox_intercom_control_workspace_uninstall": "sandbox JSON control API (development only)",
+    "sandbox_intercom_control_workspace_permissions": "sandbox JSON control API (development only)",
+    "sandbox_intercom_control_wide": "sandbox JSON control API (development only)",
 }
 
 

@@ -58,6 +58,7 @@ ROUTES: dict[str, str] = {
     "app_new": "apps.manage",
     "app_edit": "apps.manage",
     "app_secret": "apps.manage",
+    "app_capabilities": "apps.manage",
     "app_delete": "apps.manage",
     "connection_connect": "connections.connect",
     "connection_add_token": "connections.connect",

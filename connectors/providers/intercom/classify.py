@@ -192,6 +192,9 @@ def _first_error(body: Any) -> tuple[str, str, str] | None:
     )
 
 
+first_error = _first_error  # also read by the capability probes (capabilities.py)
+
+
 def _text(mapping: Mapping[str, Any], key: str) -> str:
     value = mapping.get(key)
     if isinstance(value, str):

@@ -12,10 +12,11 @@ from types import ModuleType
 
 from django.conf import settings
 
+from connectors.health.capabilities import CapabilityVerdict
 from connectors.health.outcomes import Classification, ProbeAnswer
 from connectors.http import AsyncHttp, Timeout
-from connectors.providers import Provider, RefreshAnswer, Region, RevokeOutcome
-from connectors.providers.intercom import KEY, client
+from connectors.providers import Capability, Provider, RefreshAnswer, Region, RevokeOutcome
+from connectors.providers.intercom import KEY, capabilities, client
 from connectors.providers.intercom.classify import classify_me
 from connectors.providers.intercom.oauth import IntercomOAuthProvider
 from portal.jsontext import json_loads
@@ -91,6 +92,17 @@ class IntercomProvider(Provider):
         self, answer: ProbeAnswer, *, expected_workspace: str | None, now: datetime
     ) -> Classification:
         return classify_me(answer, expected_workspace=expected_workspace, now=now)
+
+    def capabilities(self) -> tuple[Capability, ...]:
+        return capabilities.capabilities()
+
+    async def capability_probe(
+        self, client_: AsyncHttp, region: Region, token: Secret, key: str, timeout: Timeout
+    ) -> CapabilityVerdict:
+        return await capabilities.capability_probe(client_, region, token, key, timeout)
+
+    def capabilities_missing_reason(self, missing: list[Capability]) -> str:
+        return capabilities.missing_reason(missing)
 
     def refresh(
         self, *, region: Region, client_id: str, client_secret: Secret, refresh_token: Secret

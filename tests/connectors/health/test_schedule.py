@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from connectors.health.outcomes import Outcome
+from connectors.health.outcomes import Outcome, Status
 from connectors.health.policy import Policy
 from connectors.health.schedule import (
     Wait,
@@ -50,11 +50,11 @@ def test_floors_are_only_ever_pushed_later(wait: Wait) -> None:
 
 
 def test_a_decision_without_a_next_check_schedules_nothing() -> None:
-    revoked = advance(
-        HealthState.initial(NOW), said(Outcome.TOKEN_DEAD), policy=POLICY, now=NOW
-    ).state
-    decision = advance(revoked, said(Outcome.TOKEN_DEAD), policy=POLICY, now=NOW)
-    assert next_check_at(decision, now=NOW, policy=POLICY, rng=random.Random(3)) is None
+    revoked = HealthState(Status.REVOKED, 0, 0, False, NOW)
+    # Revoked over 30 days ago: no more re-checks.
+    later = NOW + timedelta(days=31)
+    decision = advance(revoked, said(Outcome.TOKEN_DEAD), policy=POLICY, now=later)
+    assert next_check_at(decision, now=later, policy=POLICY, rng=random.Random(3)) is None
     assert next_check_at(None, now=NOW, policy=POLICY, rng=random.Random(3)) is None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections import deque
 from datetime import timedelta
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 
 from connectors.health.outcomes import Classification, Outcome, Status
 from connectors.health.policy import Policy
-from connectors.health.schedule import FLOOR_WAITS, next_check_at
+from connectors.health.schedule import FLOOR_WAITS, Wait, next_check_at
 from connectors.health.states import HealthState, advance
 from tests.connectors.health.support import NOW, said
 
@@ -49,12 +50,12 @@ def classifications(draw: st.DrawFn) -> Classification:
 
 @st.composite
 def states(draw: st.DrawFn, statuses: list[Status] | None = None) -> HealthState:
-    status = draw(st.sampled_from(statuses or [*LIVE, Status.REVOKED]))
+    status = draw(st.sampled_from(statuses or [*LIVE, Status.SUSPECT, Status.REVOKED]))
     return HealthState(
         status=status,
         consecutive_failures=draw(st.integers(0, 10)),
         consecutive_successes=0,
-        pending_confirmation=status is not Status.REVOKED and draw(st.booleans()),
+        pending_confirmation=status in LIVE and draw(st.booleans()),
         status_since=NOW,
     )
 
@@ -76,7 +77,8 @@ def test_only_a_confirmed_token_dead_answer_revokes(
         decision = advance(state, answer, policy=policy, now=NOW)
         if decision.state.status is Status.REVOKED and state.status is not Status.REVOKED:
             assert answer.outcome is Outcome.TOKEN_DEAD
-            assert state.pending_confirmation
+            # Confirmed by a retry, or confirmed already and held as suspect.
+            assert state.pending_confirmation or state.status is Status.SUSPECT
         state = decision.state
 
 
@@ -89,7 +91,11 @@ def test_every_delay_lies_between_the_confirm_delay_and_the_interval(
     for answer in answers:
         decision = advance(state, answer, policy=policy, now=NOW)
         delay = decision.next_check_in
-        if delay is not None:
+        if delay is not None and decision.wait is Wait.RECHECK:
+            # A revoked connection's slow re-checks have their own bounds.
+            assert decision.state.status is Status.REVOKED
+            assert policy.recheck_first <= delay <= policy.recheck_max
+        elif delay is not None:
             assert policy.confirm_delay <= delay <= policy.interval
             at = next_check_at(decision, now=NOW, policy=policy, rng=rng)
             assert at is not None
@@ -150,8 +156,8 @@ def test_every_status_but_disconnected_is_reachable_from_pending(policy: Policy)
         state, depth = queue.popleft()
         if depth == depth_limit:
             continue
-        for outcome in Outcome:
-            nxt = advance(state, said(outcome), policy=policy, now=NOW).state
+        for outcome, incident in itertools.product(Outcome, (False, True)):
+            nxt = advance(state, said(outcome), policy=policy, now=NOW, incident=incident).state
             if nxt not in seen:
                 seen.add(nxt)
                 queue.append((nxt, depth + 1))

@@ -35,7 +35,7 @@ def test_a_second_token_dead_answer_in_a_row_revokes_at_once() -> None:
     assert second.transition.at == NOW + Policy().interval + Policy().confirm_delay
     assert second.state.status_since == second.transition.at
     assert not second.state.pending_confirmation
-    assert second.next_check_in is None
+    assert second.next_check_in == Policy().recheck_first  # the first slow re-check
 
 
 def test_a_never_checked_connection_is_revoked_the_same_way() -> None:

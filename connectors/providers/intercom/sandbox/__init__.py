@@ -16,7 +16,10 @@ Control API (JSON, CSRF-exempt):
   token_unauthorized, token_suspended, 403 (forbidden), api_plan_restricted, 402, 429,
   500, 502_html, 503_html, 401_empty, slow, silent; "revoked" revokes for good.
   GET answers the state plus counters: me_calls, last_me_at, last_me_at_unix.
-- POST /_control/reset: every control back to normal, counters to zero.
+- GET/POST /_control/sandbox {"mode": "401"}: a sandbox-wide mode every `/me` answers,
+  whatever the workspace or token (an Intercom-wide incident); "ok" ends it.
+- POST /_control/reset: every control back to normal (the sandbox-wide mode too),
+  counters to zero.
 - POST /_control/apps {"name", "redirect_uris": [...], "expiring_tokens", ...}
   -> 201 {"client_id", "client_secret", ...}
 - GET  /_control/apps/<client_id> -> {"installed_in": [<id_code>, ...], "uninstall_url",

@@ -9,11 +9,13 @@ from typing import Any
 from django.db.models import F
 from django.utils import timezone
 
+from connectors.providers.intercom.capabilities import PERMISSIONS
 from connectors.providers.intercom.sandbox.models import (
     Controls,
     Mode,
     SandboxApp,
     SandboxToken,
+    SandboxWide,
     SandboxWorkspace,
 )
 from connectors.providers.intercom.sandbox.services import sandbox_tokens_revoke
@@ -30,6 +32,10 @@ REVOKED = "revoked"
 ACCEPTED_MODES = [*Mode.values, REVOKED]
 
 
+# Sandbox-wide modes need no per-target knobs (latency, timeout, a reset moment).
+WIDE_MODES = [m for m in Mode.values if m not in {Mode.RATE_LIMITED, Mode.SLOW, Mode.SILENT}]
+
+
 class ControlError(ValueError):
     """A control request that cannot be applied; the message says why."""
 
@@ -42,6 +48,7 @@ class Effective:
     latency_ms: int
     timeout_seconds: int
     rate_limited_until: datetime | None
+    wide: bool = False  # the sandbox-wide mode: answered even for revoked tokens
 
 
 def _active_mode(controls: Controls, now: datetime) -> str:
@@ -53,8 +60,33 @@ def _active_mode(controls: Controls, now: datetime) -> str:
     return str(controls.mode)
 
 
+def wide_mode() -> str:
+    """The sandbox-wide mode: "ok" unless every `/me` is to answer one way."""
+    mode = SandboxWide.objects.filter(pk=1).values_list("mode", flat=True).first()
+    return str(mode or Mode.OK)
+
+
+def wide_apply(*, data: dict[str, Any]) -> str:
+    """Set the sandbox-wide mode from a request body {"mode": ...}; answer it."""
+    mode = str(data.get("mode", Mode.OK))
+    if mode not in WIDE_MODES:
+        raise ControlError(f"mode must be one of {', '.join(WIDE_MODES)}; got {mode!r}")
+    SandboxWide.objects.update_or_create(pk=1, defaults={"mode": mode})
+    return mode
+
+
 def effective_controls(*, token: SandboxToken, now: datetime) -> Effective:
-    """The token's own mode wins over its workspace's; latency is the larger of both."""
+    """A sandbox-wide mode wins over everything; then the token's own mode over its
+    workspace's; latency is the larger of both."""
+    wide = wide_mode()
+    if wide != Mode.OK:
+        return Effective(
+            mode=wide,
+            latency_ms=max(token.latency_ms, token.workspace.latency_ms),
+            timeout_seconds=token.timeout_seconds,
+            rate_limited_until=None,
+            wide=True,
+        )
     source: Controls = token
     if _active_mode(token, now) == Mode.OK:
         source = token.workspace
@@ -119,9 +151,10 @@ _NORMAL: dict[str, Any] = {
 
 def controls_reset() -> None:
     """Everything back to normal, counters at zero. Revoked tokens stay revoked."""
-    SandboxWorkspace.objects.update(**_NORMAL, me_calls=0, last_me_at=None)
+    SandboxWorkspace.objects.update(**_NORMAL, me_calls=0, last_me_at=None, withheld_permissions=[])
     SandboxToken.objects.update(**_NORMAL, me_calls=0, last_me_at=None)
     SandboxApp.objects.update(rate_limit_per_window=RATE_LIMIT_PER_WINDOW, window_calls=0)
+    SandboxWide.objects.filter(pk=1).update(mode=Mode.OK)
 
 
 @dataclass(frozen=True)
@@ -189,8 +222,28 @@ def workspace_state(workspace: SandboxWorkspace) -> dict[str, Any]:
         "id_code": workspace.id_code,
         "name": workspace.name,
         "region": workspace.region,
+        "withheld_permissions": list(workspace.withheld_permissions or []),
         **_controls_state(workspace),
     }
+
+
+PERMISSION_KEYS = [permission.key for permission in PERMISSIONS]
+
+
+def permissions_withhold(*, workspace: SandboxWorkspace, data: dict[str, Any]) -> None:
+    """Set which permissions the workspace's tokens lack: {"withheld": ["read_tags"]}."""
+    withheld = data.get("withheld")
+    if not isinstance(withheld, list) or not all(isinstance(k, str) for k in withheld):
+        raise ControlError(
+            'Send {"withheld": [...]}, a list of permission keys (empty: grant them all).'
+        )
+    unknown = sorted(set(withheld) - set(PERMISSION_KEYS))
+    if unknown:
+        raise ControlError(
+            f"Unknown permissions {', '.join(unknown)}; known: {', '.join(PERMISSION_KEYS)}"
+        )
+    workspace.withheld_permissions = [k for k in PERMISSION_KEYS if k in set(withheld)]
+    workspace.save(update_fields=["withheld_permissions"])
 
 
 def token_state(token: SandboxToken) -> dict[str, Any]:

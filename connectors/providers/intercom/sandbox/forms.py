@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from django import forms
 
+from connectors.providers.intercom.capabilities import PERMISSIONS
 from connectors.providers.intercom.sandbox.controls import (
     ACCEPTED_MODES,
     MAX_LATENCY_MS,
@@ -140,3 +141,15 @@ class ControlForm(forms.Form):
         min_value=1, max_value=MAX_RATE_LIMIT_RESET_IN, initial=60
     )
     timeout_seconds = forms.IntegerField(min_value=1, max_value=MAX_TIMEOUT_SECONDS, initial=30)
+
+
+class PermissionsForm(forms.Form):
+    """The hub's per-workspace permissions: ticked ones are withheld from its tokens."""
+
+    withheld = forms.MultipleChoiceField(
+        label="Withhold permissions",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=[(permission.key, permission.label) for permission in PERMISSIONS],
+        help_text="The reads that need a withheld permission answer 401 token_unauthorized.",
+    )

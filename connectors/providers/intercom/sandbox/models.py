@@ -47,6 +47,17 @@ class Controls(models.Model):
         abstract = True
 
 
+class SandboxWide(models.Model):
+    """One row: a mode every `/me` answers with, whatever the workspace or token (an
+    Intercom-wide incident, e.g. every token answering 401 `unauthorized` at once)."""
+
+    mode = models.CharField(max_length=20, choices=Mode.choices, default=Mode.OK)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"sandbox-wide mode {self.mode}"
+
+
 class SandboxWorkspace(Controls):
     """A demo Intercom workspace ("app" in Intercom's words) with one admin."""
 
@@ -59,6 +70,9 @@ class SandboxWorkspace(Controls):
     admin_id = models.CharField(max_length=20)
     admin_email = models.EmailField()
     admin_name = models.CharField(max_length=100)
+    # Keys of the permissions (capabilities.PERMISSIONS) this workspace's tokens lack:
+    # the reads that need them answer 401 token_unauthorized, as Intercom does.
+    withheld_permissions = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["id"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
+from connectors.providers.intercom.capabilities import PROBES
 from connectors.providers.intercom.sandbox import views_api, views_control, views_hub, views_oauth
 
 urlpatterns = [
@@ -12,6 +13,16 @@ urlpatterns = [
     path("auth/eagle/token", views_api.token, name="sandbox_intercom_token"),
     path("me", views_api.me, name="sandbox_intercom_me"),
     path("auth/uninstall", views_api.uninstall, name="sandbox_intercom_uninstall"),
+    # The reads capabilities are checked with (capabilities.PROBES).
+    *(
+        path(
+            probe.path.lstrip("/"),
+            views_api.capability_read,
+            {"probe_path": probe.path},
+            name=f"sandbox_intercom_{probe.key}",
+        )
+        for probe in PROBES
+    ),
     # The Developer Hub pages.
     path("", views_hub.index, name="sandbox_intercom_index"),
     path("apps/new", views_hub.app_create, name="sandbox_intercom_app_create"),
@@ -38,6 +49,11 @@ urlpatterns = [
         name="sandbox_intercom_app_access_token",
     ),
     path("apps/<str:client_id>/delete", views_hub.app_delete, name="sandbox_intercom_app_delete"),
+    path(
+        "workspaces/<str:id_code>/permissions",
+        views_hub.workspace_permissions,
+        name="sandbox_intercom_workspace_permissions",
+    ),
     path(
         "workspaces/<str:id_code>/control",
         views_hub.workspace_control,
@@ -68,6 +84,11 @@ urlpatterns = [
         name="sandbox_intercom_control_workspace",
     ),
     path(
+        "_control/workspaces/<str:id_code>/permissions",
+        views_control.workspace_permissions,
+        name="sandbox_intercom_control_workspace_permissions",
+    ),
+    path(
         "_control/workspaces/<str:id_code>/uninstall",
         views_control.workspace_uninstall,
         name="sandbox_intercom_control_workspace_uninstall",
@@ -75,4 +96,5 @@ urlpatterns = [
     path("_control/tokens", views_control.tokens, name="sandbox_intercom_control_tokens"),
     path("_control/tokens/<str:ref>", views_control.token, name="sandbox_intercom_control_token"),
     path("_control/reset", views_control.reset, name="sandbox_intercom_control_reset"),
+    path("_control/sandbox", views_control.wide, name="sandbox_intercom_control_wide"),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import time
+from collections.abc import Callable
 from datetime import datetime
 
 from django.db import connection
@@ -13,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from connectors.providers.intercom.capabilities import PROBES_BY_PATH
 from connectors.providers.intercom.sandbox import services
 from connectors.providers.intercom.sandbox.controls import (
     RATE_LIMIT_WINDOW_SECONDS,
@@ -191,7 +193,19 @@ _ERRORS: dict[str, tuple[int, str, str]] = {
 _PROXY_STATUS: dict[str, int] = {Mode.BAD_GATEWAY_HTML: 502, Mode.UNAVAILABLE_HTML: 503}
 
 
-def _controlled_answer(token: SandboxToken, effective: Effective, now: datetime) -> HttpResponse:
+def _controlled_answer(
+    token: SandboxToken,
+    effective: Effective,
+    now: datetime,
+    ok_body: Callable[[SandboxToken], dict[str, object]] = _admin_with_app,
+    needs: str = "",
+) -> HttpResponse:
+    """The answer the controls choose; `ok_body` is the normal answer's body, and `needs`
+    the permission key the endpoint requires ("" for none)."""
+    if effective.wide and effective.mode in _ERRORS:
+        # An incident at Intercom answers every token alike, dead or alive.
+        status, code, message = _ERRORS[effective.mode]
+        return error_list(status, code, message)
     if token.revoked_at is not None:
         return error_list(401, "token_revoked", "Token revoked")
     if token.expires_at is not None and token.expires_at <= now:
@@ -212,7 +226,10 @@ def _controlled_answer(token: SandboxToken, effective: Effective, now: datetime)
         # By the time this answers the client has long given up: only the wait matters.
         _sleep(effective.timeout_seconds)
         return HttpResponse(b"", status=504)
-    return JsonResponse(_admin_with_app(token))
+    if needs and needs in (token.workspace.withheld_permissions or []):
+        # What Intercom answers a token without the permission (classify.ANSWERS).
+        return error_list(401, "token_unauthorized", "Not authorized to access resource")
+    return JsonResponse(ok_body(token))
 
 
 @csrf_exempt
@@ -243,6 +260,62 @@ def me(request: HttpRequest) -> HttpResponse:
     if response.status_code == 429 and effective.rate_limited_until is not None:
         remaining, reset = 0, int(effective.rate_limited_until.timestamp())
     return _rate_headers(response, limit=window.limit, remaining=remaining, reset=reset)
+
+
+def _pages(per_page: int) -> dict[str, object]:
+    return {"type": "pages", "page": 1, "per_page": per_page, "total_pages": 0}
+
+
+def _admin_list(token: SandboxToken) -> dict[str, object]:
+    workspace = token.workspace
+    admin = {
+        "type": "admin", "id": workspace.admin_id, "name": workspace.admin_name,
+        "email": workspace.admin_email, "job_title": "", "away_mode_enabled": False,
+        "away_mode_reassign": False, "has_inbox_seat": True, "team_ids": [],
+    }  # fmt: skip
+    return {"type": "admin.list", "admins": [admin]}
+
+
+# Each read a capability is checked with (capabilities.PROBES), answering as Intercom's
+# schema for it says: an empty workspace, apart from its one admin.
+_LIST_BODIES: dict[str, Callable[[SandboxToken], dict[str, object]]] = {
+    "/conversations": lambda _t: {"type": "conversation.list", "conversations": [],
+                                  "total_count": 0, "pages": _pages(1)},
+    "/contacts": lambda _t: {"type": "list", "data": [], "total_count": 0, "pages": _pages(1)},
+    "/companies": lambda _t: {"type": "list", "data": [], "total_count": 0, "pages": _pages(1)},
+    "/admins": _admin_list,
+    "/tags": lambda _t: {"type": "list", "data": []},
+    "/articles": lambda _t: {"type": "list", "data": [], "total_count": 0, "pages": _pages(1)},
+}  # fmt: skip
+
+
+@sandbox_only
+@require_GET
+def capability_read(request: HttpRequest, probe_path: str) -> HttpResponse:
+    """GET /conversations, /contacts, ...: the list, or 401 token_unauthorized while the
+    workspace withholds the permission the read needs (controls)."""
+    if (bad_version := version_error(request)) is not None:
+        return bad_version
+    raw = bearer_token(request)
+    if raw is None:
+        return error_list(401, "unauthorized", "Access Token Invalid")
+    token = services.sandbox_token_find(token=raw)
+    if token is None:
+        return error_list(401, "token_not_found", "Token not found")
+    now = timezone.now()
+    effective = effective_controls(token=token, now=now)
+    if effective.latency_ms:
+        _sleep(effective.latency_ms / 1000)
+    probe = PROBES_BY_PATH[probe_path]
+    response = _controlled_answer(
+        token, effective, now, ok_body=_LIST_BODIES[probe_path], needs=probe.permission.key
+    )
+    reset = (int(time.time()) // RATE_LIMIT_WINDOW_SECONDS + 1) * RATE_LIMIT_WINDOW_SECONDS
+    if response.status_code == 429 and effective.rate_limited_until is not None:
+        return _rate_headers(
+            response, remaining=0, reset=int(effective.rate_limited_until.timestamp())
+        )
+    return _rate_headers(response, remaining=RATE_LIMIT_PER_WINDOW - 1, reset=reset)
 
 
 @csrf_exempt

@@ -15,7 +15,10 @@ from connectors.providers.intercom.sandbox.controls import (
     app_rate_limit_apply,
     control_apply,
     controls_reset,
+    permissions_withhold,
     token_state,
+    wide_apply,
+    wide_mode,
     workspace_state,
 )
 from connectors.providers.intercom.sandbox.forms import AppCreateForm
@@ -83,6 +86,24 @@ def workspace(request: HttpRequest, id_code: str) -> HttpResponse:
 
 @csrf_exempt
 @sandbox_only
+@require_http_methods(["GET", "POST"])
+def workspace_permissions(request: HttpRequest, id_code: str) -> HttpResponse:
+    """POST {"withheld": ["read_conversations", ...]}: the permissions its tokens lack."""
+    services.workspaces_ensure()
+    row = SandboxWorkspace.objects.filter(id_code=id_code).first()
+    if row is None:
+        return _problem(404, f"No demo workspace has the id_code {id_code!r}.")
+    if request.method == "POST":
+        try:
+            permissions_withhold(workspace=row, data=_json_body(request))
+        except (_BadBody, ControlError) as error:
+            return _problem(400, str(error))
+    row.refresh_from_db()
+    return JsonResponse(workspace_state(row))
+
+
+@csrf_exempt
+@sandbox_only
 @require_GET
 def tokens(request: HttpRequest) -> HttpResponse:
     rows = SandboxToken.objects.filter(kind=TokenKind.ACCESS).select_related("workspace", "app")
@@ -104,6 +125,19 @@ def token(request: HttpRequest, ref: str) -> HttpResponse:
         return failure
     row.refresh_from_db()
     return JsonResponse(token_state(row))
+
+
+@csrf_exempt
+@sandbox_only
+@require_http_methods(["GET", "POST"])
+def wide(request: HttpRequest) -> HttpResponse:
+    """GET the sandbox-wide mode; POST {"mode": "401"} makes every `/me` answer it."""
+    if request.method == "POST":
+        try:
+            wide_apply(data=_json_body(request))
+        except (_BadBody, ControlError) as error:
+            return _problem(400, str(error))
+    return JsonResponse({"mode": wide_mode()})
 
 
 @csrf_exempt

@@ -18,6 +18,7 @@ from connectors.providers.intercom.sandbox.controls import (
     ControlError,
     control_apply,
     controls_reset,
+    permissions_withhold,
 )
 from connectors.providers.intercom.sandbox.forms import (
     AppCreateForm,
@@ -25,6 +26,7 @@ from connectors.providers.intercom.sandbox.forms import (
     AuthenticationForm,
     ControlForm,
     NewAppForm,
+    PermissionsForm,
 )
 from connectors.providers.intercom.sandbox.http import no_store, sandbox_only
 from connectors.providers.intercom.sandbox.models import (
@@ -48,7 +50,14 @@ def _index_context(
         "create_form": create_form or AppCreateForm(),
         "apps": SandboxApp.objects.all(),
         "workspaces": [
-            (workspace, ControlForm(prefix=workspace.id_code, initial=_control_initial(workspace)))
+            (
+                workspace,
+                ControlForm(prefix=workspace.id_code, initial=_control_initial(workspace)),
+                PermissionsForm(
+                    prefix=f"{workspace.id_code}-permissions",
+                    initial={"withheld": list(workspace.withheld_permissions or [])},
+                ),
+            )
             for workspace in workspaces
         ],
         "tokens": tokens[:20],
@@ -222,6 +231,20 @@ def workspace_control(request: HttpRequest, id_code: str) -> HttpResponse:
     messages.success(
         request, f"{workspace.name}: /me now answers in mode {form.cleaned_data['mode']}."
     )
+    return redirect("sandbox_intercom_index")
+
+
+@sandbox_only
+@require_POST
+def workspace_permissions(request: HttpRequest, id_code: str) -> HttpResponse:
+    workspace = get_object_or_404(SandboxWorkspace, id_code=id_code)
+    form = PermissionsForm(request.POST, prefix=f"{id_code}-permissions")
+    if not form.is_valid():
+        messages.error(request, f"Nothing changed for {workspace.name}: choose known permissions.")
+        return redirect("sandbox_intercom_index")
+    permissions_withhold(workspace=workspace, data={"withheld": form.cleaned_data["withheld"]})
+    withheld = ", ".join(workspace.withheld_permissions) or "none"
+    messages.success(request, f"{workspace.name}: withheld permissions: {withheld}.")
     return redirect("sandbox_intercom_index")
 
 
