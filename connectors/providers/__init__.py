@@ -95,7 +95,8 @@ class Provider:
     # for the customer's site here instead of offering fixed regions).
     region_label: str = "Region"
     region_help: str = ""
-    # The provider's per-app request limit; health checks take a share. 0: none known.
+    # The provider's documented per-app limit a minute: health checks take a share of the
+    # per-window limit its answers report, of this until one does. 0: no budget.
     rate_limit_per_minute: int = 0
     # A template (in the provider's folder) with the app set-up steps; "" for none.
     setup_template: str = ""

@@ -175,8 +175,11 @@ def me_record(*, token: SandboxToken, now: datetime) -> RateWindow:
     )
     SandboxToken.objects.filter(pk=token.pk).update(me_calls=F("me_calls") + 1, last_me_at=now)
     apps = SandboxApp.objects.filter(pk=token.app_id)
-    if not apps.filter(window_start=window).update(window_calls=F("window_calls") + 1):
-        apps.update(window_start=window, window_calls=1)
+    this_window = apps.filter(window_start=window)
+    if not this_window.update(window_calls=F("window_calls") + 1):
+        started = apps.exclude(window_start=window).update(window_start=window, window_calls=1)
+        if not started:  # a concurrent call started this window first: count in it
+            this_window.update(window_calls=F("window_calls") + 1)
     limit, calls = apps.values_list("rate_limit_per_window", "window_calls").first() or (
         RATE_LIMIT_PER_WINDOW,
         1,
