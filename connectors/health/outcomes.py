@@ -45,6 +45,9 @@ ACTIVE_STATUSES = (Status.PENDING, Status.HEALTHY, Status.DEGRADED, Status.FAILI
 # The same, and every status, as the strings the database and the API hold.
 ACTIVE = tuple(s.value for s in ACTIVE_STATUSES)
 STATUSES = tuple(s.value for s in Status)
+# Problems first: the statuses in the order the team overview shows them, worst first.
+SEVERITY = (Status.REVOKED, Status.FAILING, Status.DEGRADED, Status.PENDING, Status.HEALTHY,
+            Status.DISCONNECTED)  # fmt: skip
 
 
 def _lower_keys(headers: Mapping[str, str]) -> Mapping[str, str]:
