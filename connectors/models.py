@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 
-from connectors.health.outcomes import SCHEDULED, Outcome, Status
+from connectors.health.outcomes import SCHEDULED, SEVERITY, Outcome, Status
 from connectors.providers import absolute_url, provider_get
 from portal.secrets import EncryptedSecretField
 
@@ -71,6 +71,12 @@ class App(models.Model):
     @property
     def callback_url(self) -> str:
         return absolute_url(self.spec.callback_path(self.public_id))
+
+
+# A status's place in SEVERITY (0 = revoked ... 6 = disconnected): the team overview's
+# problems-first order, and the index behind it (the query's expression must be this one).
+SEVERITY_RANK = Case(*(When(status=s.value, then=Value(k)) for k, s in enumerate(SEVERITY)),
+                     default=Value(len(SEVERITY)))  # fmt: skip
 
 
 class Connection(models.Model):
@@ -162,6 +168,17 @@ class Connection(models.Model):
             models.Index(fields=["team", "status"], name="connection_team_status_idx"),
             # The team overview's default order: a page without sorting the whole team.
             models.Index(fields=["team", "workspace_name", "id"], name="connection_team_name_idx"),
+            # Its problems-first order, and the reverse read backwards: the first page of
+            # the dashboard bench's 5,000-connection team in 0.03 ms instead of sorting all
+            # its rows by SEVERITY_RANK on every render (1.9 ms; EXPLAIN ANALYZE, least
+            # of 30). The expression must be the one SORTS orders by.
+            models.Index(
+                F("team"),
+                SEVERITY_RANK,
+                F("status_since"),
+                F("id"),
+                name="connection_team_severity_idx",
+            ),
             # /ops/'s list of every connection, longest in its status first.
             models.Index(fields=["status_since", "id"], name="connection_since_idx"),
             models.Index(fields=["status", "status_since"], name="connection_status_since_idx"),

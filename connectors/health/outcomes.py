@@ -56,6 +56,9 @@ SCHEDULED_STATUSES = (*ACTIVE_STATUSES, Status.REVOKED)
 ACTIVE = tuple(s.value for s in ACTIVE_STATUSES)
 SCHEDULED = tuple(s.value for s in SCHEDULED_STATUSES)
 STATUSES = tuple(s.value for s in Status)
+# Problems first: the statuses in the order the team overview shows them, worst first.
+SEVERITY = (Status.REVOKED, Status.SUSPECT, Status.FAILING, Status.DEGRADED, Status.PENDING,
+            Status.HEALTHY, Status.DISCONNECTED)  # fmt: skip
 
 
 def _lower_keys(headers: Mapping[str, str]) -> Mapping[str, str]:

@@ -14,12 +14,13 @@ lines sit in an inner <svg> stretched to the plot, with strokes that do not scal
 
 from __future__ import annotations
 
+import html
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 HEIGHT = 170
@@ -41,6 +42,15 @@ _TICKS = [
     (timedelta(days=5), "%b %d"),
     (timedelta(days=10), "%b %d"),
 ]
+
+
+def escape(text: object) -> str:
+    """As django.utils.html.escape (the same characters), without its lazy-string wrapper.
+
+    /ops/ escapes about 600 point titles a render: with this and `_when` cached, its four
+    charts (with their rollup query) took 7.5 ms of CPU instead of 11.7 (median of 50,
+    the dashboard bench's database)."""
+    return html.escape(str(text))
 
 
 @dataclass(frozen=True)
@@ -176,7 +186,9 @@ def _y_axis(top: float, unit: str) -> str:
     return "".join(parts)
 
 
+@lru_cache(maxsize=2048)
 def _when(moment: datetime) -> str:
+    # Cached: /ops/'s four charts title the same day of 5-minute buckets up to 4 times.
     return f"{moment:%Y-%m-%d %H:%M} UTC"
 
 

@@ -14,11 +14,10 @@ from urllib.parse import quote
 
 from django.core.paginator import Page, Paginator
 from django.db import connection as db
-from django.db.models import Case, Count, F, Field, Model, Q, QuerySet, Value, When
-from django.db.models.functions import Lower
+from django.db.models import Count, F, Field, Model, Q, QuerySet
 
 from connectors.health.outcomes import STATUSES, Outcome, Status
-from connectors.models import Check, CheckDaily, Connection, Transition
+from connectors.models import SEVERITY_RANK, Check, CheckDaily, Connection, Transition
 from connectors.ops import charts
 from connectors.ops.selectors import query_text
 from portal.models import Team
@@ -28,19 +27,15 @@ from portal.models import Team
 UP_OUTCOMES = (Outcome.OK, Outcome.FORBIDDEN, Outcome.RATE_LIMITED)
 CHECKS_PER_PAGE = 20
 CONNECTIONS_PER_PAGE = 50
-# Problems first: the order the overview shows statuses in, worst first.
-SEVERITY = (Status.REVOKED, Status.SUSPECT, Status.FAILING, Status.DEGRADED, Status.PENDING,
-            Status.HEALTHY, Status.DISCONNECTED)  # fmt: skip
 # The "needs attention" filter: the statuses someone should act on.
 ATTENTION = "attention"
 # Suspect (held during a provider incident) is there too: it may yet turn revoked.
 NEEDS_ATTENTION = (Status.REVOKED, Status.SUSPECT, Status.FAILING, Status.DEGRADED)
-_SEVERITY = Case(*(When(status=s.value, then=Value(k)) for k, s in enumerate(SEVERITY)),
-                 default=Value(len(SEVERITY)))  # fmt: skip
 SORTS: dict[str, tuple[Any, ...]] = {
-    # By severity, then longest in that status first (never-started statuses last).
-    "status": (_SEVERITY.asc(), F("status_since").asc(nulls_last=True), "id"),
-    "-status": (_SEVERITY.desc(), F("status_since").desc(nulls_first=True), "-id"),
+    # By severity, then longest in that status first (never-started statuses last): both
+    # follow connection_team_severity_idx (NULLs sort last ascending in an index).
+    "status": (SEVERITY_RANK.asc(), F("status_since").asc(nulls_last=True), "id"),
+    "-status": (SEVERITY_RANK.desc(), F("status_since").desc(nulls_first=True), "-id"),
     "name": ("workspace_name", "id"),
     "-name": ("-workspace_name", "-id"),
     # Empty values (never started, never checked) come last either way, on every database.
@@ -118,17 +113,22 @@ class TeamFilters:
         return tiles[self.status] if self.status else sum(tiles.values())
 
 
-def team_tiles(team: Team) -> dict[str, int]:
-    """Connections of `team` by status (every status present, zeros included)."""
-    rows = Connection.objects.filter(team=team).order_by().values_list("status")
-    counts = dict(rows.annotate(n=Count("id")).values_list("status", "n"))
-    return {s: counts.get(s, 0) for s in STATUSES}
+def team_tiles(team: Team) -> tuple[dict[str, int], list[str]]:
+    """Connections of `team` by status (every status present, zeros included), and the
+    regions they are in, lower case and sorted, for the region filter's choices.
 
-
-def team_regions(team: Team) -> list[str]:
-    """The regions of the team's connections, lower case, for the region filter's choices."""
-    rows = Connection.objects.filter(team=team).exclude(region="")
-    return list(rows.order_by(Lower("region")).values_list(Lower("region"), flat=True).distinct())
+    One GROUP BY (status, region) serves both: 1.2 ms for the dashboard bench's
+    5,000-connection team, where a count by status (1.1 ms) and a DISTINCT lower(region)
+    (1.6 ms) took 2.7 ms and two round trips (EXPLAIN ANALYZE, least of 30).
+    """
+    rows = Connection.objects.filter(team=team).order_by().values_list("status", "region")
+    counts = {s: 0 for s in STATUSES}
+    regions = set()
+    for status, region, n in rows.annotate(n=Count("id")).values_list("status", "region", "n"):
+        counts[status] = counts.get(status, 0) + n
+        if region:
+            regions.add(region.lower())
+    return {s: counts[s] for s in STATUSES}, sorted(regions)
 
 
 def team_connections(team: Team, filters: TeamFilters) -> QuerySet[Connection, dict[str, Any]]:

@@ -311,11 +311,13 @@ def capability_read(request: HttpRequest, probe_path: str) -> HttpResponse:
         token, effective, now, ok_body=_LIST_BODIES[probe_path], needs=probe.permission.key
     )
     reset = (int(time.time()) // RATE_LIMIT_WINDOW_SECONDS + 1) * RATE_LIMIT_WINDOW_SECONDS
+    limit = token.app.rate_limit_per_window
     if response.status_code == 429 and effective.rate_limited_until is not None:
         return _rate_headers(
-            response, remaining=0, reset=int(effective.rate_limited_until.timestamp())
+            response, limit=limit, remaining=0, reset=int(effective.rate_limited_until.timestamp())
         )
-    return _rate_headers(response, remaining=RATE_LIMIT_PER_WINDOW - 1, reset=reset)
+    # The app's limit, reported as /me reports it (capability reads are not counted).
+    return _rate_headers(response, limit=limit, remaining=limit - 1, reset=reset)
 
 
 @csrf_exempt

@@ -21,7 +21,7 @@ def tally_triggers_restore(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('connectors', '0007_connection_misconfigured_index'),
+        ('connectors', '0008_refresh_due_at'),
         ('portal', '0002_teams'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

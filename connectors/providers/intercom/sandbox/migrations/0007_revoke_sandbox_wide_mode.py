@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('intercom_sandbox', '0003_uninstall_notices'),
+        ('intercom_sandbox', '0006_caps_withheld_permissions'),
     ]
 
     operations = [

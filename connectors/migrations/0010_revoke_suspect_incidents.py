@@ -25,7 +25,7 @@ def schedule_recent_revocations(apps, schema_editor):  # type: ignore[no-untyped
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('connectors', '0007_connection_misconfigured_index'),
+        ('connectors', '0009_caps_capabilities'),
         ('portal', '0002_teams'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
