@@ -18,8 +18,10 @@ from allauth.account.models import EmailAddress
 from django.db import transaction
 from django.utils import timezone
 
+from connectors.engine import config
 from connectors.engine.rollups import daily_rollup, fleet_rollup
 from connectors.health.outcomes import Outcome, Status
+from connectors.health.schedule import recheck_delay
 from connectors.models import App, Check, Connection, Transition
 from connectors.providers import Provider, provider_all
 from portal.models import Membership, Team, User
@@ -219,7 +221,11 @@ def _history(
         connection.consecutive_failures = 3 if status == Status.FAILING else 0
     if status == Status.DISCONNECTED:
         connection.disconnected_at = since
-    elif status != Status.REVOKED:
+    elif status == Status.REVOKED:
+        # Re-checked slowly, as the engine schedules it: somewhere within its current wait.
+        wait = recheck_delay(since, now=now, policy=config.policy_for(None))
+        connection.next_check_at = now + wait * rng.random() if wait is not None else None
+    else:
         # A few checks run late, so the check-lag figures have something to show.
         late = rng.random() < 0.1
         connection.next_check_at = now + timedelta(seconds=rng.randint(-240, -30) if late
