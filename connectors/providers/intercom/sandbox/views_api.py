@@ -232,11 +232,8 @@ def _controlled_answer(
     return JsonResponse(ok_body(token))
 
 
-@csrf_exempt
-@sandbox_only
-@require_GET
-def me(request: HttpRequest) -> HttpResponse:
-    """GET /me: the admin and workspace behind a token, or an error the controls chose."""
+def _caller(request: HttpRequest) -> SandboxToken | HttpResponse:
+    """The access token a read was made with, or Intercom's answer refusing the request."""
     if (bad_version := version_error(request)) is not None:
         return bad_version
     raw = bearer_token(request)
@@ -245,6 +242,17 @@ def me(request: HttpRequest) -> HttpResponse:
     token = services.sandbox_token_find(token=raw)
     if token is None:
         return error_list(401, "token_not_found", "Token not found")
+    return token
+
+
+@csrf_exempt
+@sandbox_only
+@require_GET
+def me(request: HttpRequest) -> HttpResponse:
+    """GET /me: the admin and workspace behind a token, or an error the controls chose."""
+    token = _caller(request)
+    if isinstance(token, HttpResponse):
+        return token
     now = timezone.now()
     window = me_record(token=token, now=now)
     remaining, reset = window.remaining, window.reset
@@ -294,14 +302,9 @@ _LIST_BODIES: dict[str, Callable[[SandboxToken], dict[str, object]]] = {
 def capability_read(request: HttpRequest, probe_path: str) -> HttpResponse:
     """GET /conversations, /contacts, ...: the list, or 401 token_unauthorized while the
     workspace withholds the permission the read needs (controls)."""
-    if (bad_version := version_error(request)) is not None:
-        return bad_version
-    raw = bearer_token(request)
-    if raw is None:
-        return error_list(401, "unauthorized", "Access Token Invalid")
-    token = services.sandbox_token_find(token=raw)
-    if token is None:
-        return error_list(401, "token_not_found", "Token not found")
+    token = _caller(request)
+    if isinstance(token, HttpResponse):
+        return token
     now = timezone.now()
     effective = effective_controls(token=token, now=now)
     if effective.latency_ms:
