@@ -18,11 +18,10 @@ from django.utils import timezone
 from connectors import http
 from connectors.engine import config
 from connectors.engine.budget import budget_split, rate_seen_record
-from connectors.engine.decide import Applied, decision_apply, interval_of, state_of
+from connectors.engine.decide import Applied, Decided, decide, decision_apply
 from connectors.engine.incidents import Answer, incidents_judge, key_of
 from connectors.engine.writes import results_write
 from connectors.health.outcomes import Classification, Outcome, ProbeAnswer, Status
-from connectors.health.states import advance
 from connectors.models import Check, Connection, Transition
 from connectors.providers import Region, provider_find
 
@@ -140,16 +139,9 @@ async def _probe_all(
     return list(await asyncio.gather(*(one(c) for c in connections)))
 
 
-def _answers(
-    probe: Sequence[Connection], answers: Sequence[tuple[Classification, int | None]], now: datetime
-) -> list[Answer]:
+def _answers(decided: Sequence[tuple[Connection, Decided]]) -> list[Answer]:
     """Each answer with the status it makes, were no incident open (the rule's input)."""
-    out = []
-    for connection, (classification, _latency) in zip(probe, answers, strict=True):
-        policy = config.policy_for(interval_of(connection))
-        status = advance(state_of(connection), classification, policy=policy, now=now).state.status
-        out.append(Answer(connection, classification.outcome, status))
-    return out
+    return [Answer(c, d.classification.outcome, d.decision.state.status) for c, d in decided]
 
 
 def _defer(connection: Connection, until: datetime) -> None:
@@ -189,9 +181,18 @@ def batch_run(
     answers = _prober.run(probe, now) if probe else []
     rate_seen_record((c.app_id, answer) for c, (answer, _) in zip(probe, answers, strict=True))
     lap = report.lap("probe", lap)
-    held_keys = incidents_judge(answers=_answers(probe, answers, now), now=now) if probe else set()
+    # Each answer is judged once without an incident; only those of a provider and region
+    # with one open are judged again, held.
+    previews = [
+        (
+            connection,
+            decide(connection, classification, now=now, latency_ms=latency, incident=False),
+        )
+        for connection, (classification, latency) in zip(probe, answers, strict=True)
+    ]
+    held_keys = incidents_judge(answers=_answers(previews), now=now) if probe else set()
     applied: list[Applied] = []
-    for connection, (classification, latency) in zip(probe, answers, strict=True):
+    for (connection, preview), (classification, latency) in zip(previews, answers, strict=True):
         applied.append(
             decision_apply(
                 connection=connection,
@@ -200,6 +201,7 @@ def batch_run(
                 latency_ms=latency,
                 trigger=trigger,
                 incident=key_of(connection) in held_keys,
+                decided=preview,
             )
         )
         report.outcomes[classification.outcome.value] += 1

@@ -101,17 +101,25 @@ def expired_awaiting_refresh(connection: Connection, c: Classification, now: dat
     )
 
 
-def decision_apply(
-    *,
+@dataclass(frozen=True)
+class Decided:
+    """The state machine's verdict on one answer, before anything is written to the row."""
+
+    classification: Classification  # as judged (an expired token awaiting refresh: transient)
+    decision: Decision
+    capability_hold: bool
+    incident: bool
+
+
+def decide(
     connection: Connection,
     classification: Classification,
+    *,
     now: datetime,
     latency_ms: int | None,
-    trigger: str = "schedule",
-    rng: random.Random = _rng,
     incident: bool | None = None,
-) -> Applied:
-    """Advance `connection` in memory (CHECK_FIELDS) and build its Check and Transition.
+) -> Decided:
+    """What this answer makes of `connection`, without changing it.
 
     `incident`: whether a provider incident is open for its provider and region (None:
     look it up, only where the answer could revoke).
@@ -119,7 +127,6 @@ def decision_apply(
     c = classification
     if expired_awaiting_refresh(connection, c, now):
         c = dataclasses.replace(c, outcome=Outcome.TRANSIENT, reason=EXPIRED_AWAITING_REFRESH)
-    policy = config.policy_for(interval_of(connection))
     if incident is None:
         incident = could_revoke(connection, c) and incident_open_for(connection)
     provider = provider_find(connection.provider)
@@ -129,7 +136,8 @@ def decision_apply(
     stored = state_of(connection)
     held_before = connection.capability_hold
     decision = advance(
-        identity_view(stored, held=held_before), c, policy=policy, now=now,
+        identity_view(stored, held=held_before), c,
+        policy=config.policy_for(interval_of(connection)), now=now,
         latency=None if latency_ms is None else timedelta(milliseconds=latency_ms),
         provider_name=provider.name if provider else "The provider", incident=incident,
     )  # fmt: skip
@@ -137,6 +145,32 @@ def decision_apply(
         decision, stored=stored.status, stored_since=stored.status_since,
         missing_reason=connection.capability_reason, held_before=held_before, now=now,
     )  # fmt: skip
+    return Decided(c, decision, held, incident)
+
+
+def decision_apply(
+    *,
+    connection: Connection,
+    classification: Classification,
+    now: datetime,
+    latency_ms: int | None,
+    trigger: str = "schedule",
+    rng: random.Random = _rng,
+    incident: bool | None = None,
+    decided: Decided | None = None,
+) -> Applied:
+    """Advance `connection` in memory (CHECK_FIELDS) and build its Check and Transition.
+
+    `incident` as for `decide`; `decided`: this answer's verdict already reached with that
+    same `incident` (the batch judges incidents from it), so it is not worked out twice.
+    """
+    if decided is None or (incident is not None and decided.incident != incident):
+        decided = decide(
+            connection, classification, now=now, latency_ms=latency_ms, incident=incident
+        )
+    c, decision, held = decided.classification, decided.decision, decided.capability_hold
+    held_before = connection.capability_hold
+    policy = config.policy_for(interval_of(connection))
     connection.capability_hold = held
     state = decision.state
     connection.status = state.status.value

@@ -111,8 +111,8 @@ def _hold_recent_revocations(incident: Incident, *, now: datetime) -> int:
                 connection_id=r.pk,
                 team_id=r.team_id,
                 at=now,
-                from_status="revoked",
-                to_status="suspect",
+                from_status=Status.REVOKED.value,
+                to_status=Status.SUSPECT.value,
                 reason=HELD,
             )
             for r in rows
