@@ -14,7 +14,7 @@ from connectors.providers import absolute_url, provider_get
 from portal.secrets import EncryptedSecretField
 
 if TYPE_CHECKING:
-    from connectors.providers import Provider
+    from connectors.providers import Capability, Provider
 
 DEFAULT_CHECK_INTERVAL_SECONDS = 600
 
@@ -67,6 +67,11 @@ class App(models.Model):
     @property
     def spec(self) -> Provider:
         return provider_get(self.provider)
+
+    def declared_capabilities(self) -> list[Capability]:
+        """The capabilities this app's team declared, in the provider's order."""
+        keys = set(self.capabilities or [])
+        return [c for c in self.spec.capabilities() if c.key in keys]
 
     @property
     def callback_url(self) -> str:

@@ -27,7 +27,7 @@ from django.utils import timezone
 from connectors import http
 from connectors.engine import config
 from connectors.engine.batch import region_of
-from connectors.engine.budget import budget_split, window_end
+from connectors.engine.budget import budget_split
 from connectors.engine.decide import interval_of
 from connectors.health.capabilities import (
     CapabilityOutcome,
@@ -60,8 +60,7 @@ class CapabilityReport:
 
 def declared(connection: Connection, provider: Provider) -> list[Capability]:
     """The app's declared capabilities this provider knows, in the provider's order."""
-    keys = set(connection.app.capabilities or []) if connection.app else set()
-    return [c for c in provider.capabilities() if c.key in keys]
+    return connection.app.declared_capabilities() if connection.app else []
 
 
 def capabilities_claim_due(
@@ -161,11 +160,14 @@ def capabilities_run(
     if trigger == "schedule" and work:
         # One unit of the app's budget per probe; a connection is checked whole or not at all.
         wanted = [connection for connection, _, caps in work for _ in caps]
-        allowed, _ = budget_split(wanted)
+        allowed, waiting = budget_split(wanted)
         granted = Counter(c.pk for c in allowed)
+        # The budget says until when each held-back probe waits (the next window, or the
+        # provider's reset when the app has little left).
+        until = {c.pk: moment for c, moment in waiting}
         for connection, _, caps in work:
             if granted[connection.pk] < len(caps):
-                due = window_end() + timedelta(seconds=_rng.random() * 5)
+                due = until[connection.pk]
                 Connection.objects.filter(pk=connection.pk).update(capabilities_due_at=due)
                 report.deferred += 1
         work = [item for item in work if granted[item[0].pk] >= len(item[2])]

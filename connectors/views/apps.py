@@ -168,7 +168,7 @@ def app_detail(request: HttpRequest, team: Team, app_public_id: str) -> HttpResp
             "secret": _secret_display(app) if may_manage else None,
             "has_secret": App.objects.filter(pk=app.pk, client_secret__isnull=False).exists(),
             "capabilities_form": _capabilities_form(app) if may_manage else None,
-            "declared": _declared(app),
+            "declared": app.declared_capabilities(),
         },
     )
 
@@ -177,11 +177,6 @@ def _capabilities_form(app: App, data: Any = None) -> AppCapabilitiesForm:
     return AppCapabilitiesForm(
         data, provider=app.spec, initial={"capabilities": list(app.capabilities or [])}
     )
-
-
-def _declared(app: App) -> list[Any]:
-    keys = set(app.capabilities or [])
-    return [c for c in app.spec.capabilities() if c.key in keys]
 
 
 @team_view(perm=Perm.APPS_MANAGE)
