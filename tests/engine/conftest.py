@@ -9,14 +9,15 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from connectors import tasks
 from connectors.engine.batch import BatchReport, batch_run
-from connectors.engine.dispatch import connections_claim_due
+from connectors.engine.dispatch import connections_claim_due, due_checks_dispatch
 from connectors.models import App, Connection
 from connectors.providers.intercom.sandbox.models import SandboxApp
 from portal.models import Team
 from tests.sandbox.conftest import Sandbox, sandbox  # noqa: F401 - the fixture
 from tests.sandbox.factories import SandboxAppFactory, portal_connection
-from tests.support.workers import workers  # noqa: F401 - the fixture
+from tests.support.workers import WorkerPool, wait_for, workers  # noqa: F401 - the fixture
 
 
 @pytest.fixture(autouse=True)
@@ -100,3 +101,14 @@ def sweep() -> Callable[..., BatchReport]:
         return report
 
     return run
+
+
+def dispatch_until(pool: WorkerPool, what: str, condition: Callable[[], object],
+                   timeout: float = 60) -> None:  # fmt: skip
+    """Dispatch due checks to the real workers as beat would, until `condition` holds."""
+
+    def tick() -> bool:
+        due_checks_dispatch(enqueue=tasks._enqueue_batch)
+        return bool(condition())
+
+    wait_for(tick, timeout=timeout, what=what, pool=pool)

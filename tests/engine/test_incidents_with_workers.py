@@ -6,15 +6,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.utils import timezone
 
-from connectors import tasks
-from connectors.engine.dispatch import due_checks_dispatch
 from connectors.models import Connection, Incident, Transition
 from connectors.notify.models import EventType, OutboxEvent
+from tests.engine.conftest import dispatch_until
 from tests.engine.test_revoked_rechecks_and_incidents import _fleet
 from tests.factories import UserFactory
 from tests.sandbox.conftest import Sandbox
@@ -31,16 +29,6 @@ def _mails(folder: Path) -> list[str]:
     return [p.read_text(errors="replace") for p in sorted(folder.glob("*.log"))]
 
 
-def _until(pool: WorkerPool, what: str, condition: Any, timeout: float = 60) -> None:
-    """Dispatch due checks as beat would, until `condition` holds."""
-
-    def tick() -> bool:
-        due_checks_dispatch(enqueue=tasks._enqueue_batch)
-        return bool(condition())
-
-    wait_for(tick, timeout=timeout, what=what, pool=pool)
-
-
 def test_a_sandbox_wide_401_is_one_incident_no_revocation_and_one_operator_email(
     workers: WorkerPool, sandbox_at: Sandbox, tmp_path: Path
 ) -> None:
@@ -49,19 +37,19 @@ def test_a_sandbox_wide_401_is_one_incident_no_revocation_and_one_operator_email
     assert len(_fleet(sandbox_at, teams=3, each=4)) == 12
     UserFactory(email="ops@example.com", is_staff=True)
     workers.start(EMAIL_URL=f"filemail:///{mail}")
-    _until(workers, "every connection healthy", lambda: _statuses() == {"healthy"})
+    dispatch_until(workers, "every connection healthy", lambda: _statuses() == {"healthy"})
 
     sandbox_at.control("sandbox", {"mode": "401"})
     Connection.objects.update(next_check_at=timezone.now())  # at once, not at the interval
-    _until(workers, "every connection suspect", lambda: _statuses() == {"suspect"})
+    dispatch_until(workers, "every connection suspect", lambda: _statuses() == {"suspect"})
     assert Incident.objects.filter(ended_at__isnull=True).count() == 1
     wait_for(lambda: any("Provider incident" in m for m in _mails(mail)), timeout=30,
              what="the operators' email", pool=workers)  # fmt: skip
 
     sandbox_at.control("sandbox", {"mode": "ok"})
-    _until(workers, "every connection healthy again", lambda: _statuses() == {"healthy"})
+    dispatch_until(workers, "every connection healthy again", lambda: _statuses() == {"healthy"})
     Connection.objects.update(next_check_at=timezone.now())
-    _until(workers, "the incident's end",
+    dispatch_until(workers, "the incident's end",
            lambda: not Incident.objects.filter(ended_at__isnull=True).exists())  # fmt: skip
 
     assert Incident.objects.count() == 1
@@ -80,10 +68,10 @@ def test_a_revoked_connection_is_rechecked_and_recovers_with_a_real_worker(
     mail.mkdir()
     (linked,) = _fleet(sandbox_at, teams=1, each=1)
     workers.start(EMAIL_URL=f"filemail:///{mail}")
-    _until(workers, "healthy", lambda: _statuses() == {"healthy"})
+    dispatch_until(workers, "healthy", lambda: _statuses() == {"healthy"})
     sandbox_at.control("workspaces/acme0us1", {"mode": "401"})
     Connection.objects.update(next_check_at=timezone.now())
-    _until(workers, "revoked", lambda: _statuses() == {"revoked"})
+    dispatch_until(workers, "revoked", lambda: _statuses() == {"revoked"})
     connection = linked.reload()
     assert connection.next_check_at is not None
     assert connection.next_check_at - timezone.now() > timedelta(minutes=50)  # 1 h, jittered
@@ -93,7 +81,7 @@ def test_a_revoked_connection_is_rechecked_and_recovers_with_a_real_worker(
     Connection.objects.update(
         status_since=timezone.now() - timedelta(hours=1), next_check_at=timezone.now()
     )
-    _until(workers, "recovered", lambda: _statuses() == {"healthy"})
+    dispatch_until(workers, "recovered", lambda: _statuses() == {"healthy"})
     rows = Transition.objects.filter(connection=connection).order_by("at", "id")
     assert [(t.from_status, t.to_status) for t in rows] == [
         ("pending", "healthy"), ("healthy", "revoked"), ("revoked", "healthy"),
