@@ -89,3 +89,30 @@ def test_a_revoked_connection_is_rechecked_and_recovers_with_a_real_worker(
     assert rows.last().reason.startswith("Recovered: 2 good checks in a row.")  # type: ignore[union-attr]
     wait_for(lambda: any("Recovered:" in m for m in _mails(mail)), timeout=30,
              what="the team's recovery email", pool=workers)  # fmt: skip
+
+
+def test_a_token_still_dead_after_the_hold_is_revoked_with_a_note_and_its_team_told(
+    workers: WorkerPool, sandbox_at: Sandbox, tmp_path: Path
+) -> None:
+    mail = tmp_path / "mail"
+    mail.mkdir()
+    assert len(_fleet(sandbox_at, teams=3, each=4)) == 12
+    workers.start(EMAIL_URL=f"filemail:///{mail}", HEALTH_INCIDENT_HOLD_SECONDS="1800")
+    dispatch_until(workers, "every connection healthy", lambda: _statuses() == {"healthy"})
+    sandbox_at.control("sandbox", {"mode": "401"})
+    Connection.objects.update(next_check_at=timezone.now())
+    dispatch_until(workers, "every connection suspect", lambda: _statuses() == {"suspect"})
+
+    # Half an hour later, as far as the rows know, and Intercom still answers 401.
+    Connection.objects.update(
+        status_since=timezone.now() - timedelta(minutes=31), next_check_at=timezone.now()
+    )
+    dispatch_until(workers, "every connection revoked", lambda: _statuses() == {"revoked"})
+    assert Incident.objects.filter(ended_at__isnull=True).count() == 1  # still going on
+    for connection in Connection.objects.all():
+        assert connection.status_reason.startswith(
+            "Held as suspect for 30 min during a provider incident; still dead."
+        ), connection.status_reason
+    # Revoked as usual: each connection's team is told, one email a connection.
+    wait_for(lambda: sum("is now revoked" in m for m in _mails(mail)) == 12, timeout=60,
+             what="the teams' twelve revocation emails", pool=workers)  # fmt: skip
