@@ -8,8 +8,14 @@ temporary var/ folder, so your own data is left alone), seeds the demo into it
 --base-url http://127.0.0.1:8000 it uses a portal you run, seeded with the demo.
 
 Drives Debian's Chromium (headless) through Playwright: signs in as the demo owner for
-the team overview and a connection page, and as the demo operator for /ops/; then the
-team overview again at phone size (390x844).
+the team overview and a revoked connection's page (with its next re-check), and as the
+demo operator for /ops/; then the team overview again at phone size (390x844).
+
+Then a provider incident, made for real: the sandbox answers every /me with Intercom's
+401 (`_control/sandbox` mode "401"), `manage.py check_connections --sync` checks the
+fleet twice, and the engine itself declares the incident and holds the revocations as
+suspect. It shoots /ops/ and a suspect connection's page, then turns the sandbox back to
+normal and checks the fleet again, so a portal of yours recovers by itself.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,6 +69,23 @@ FOREIGN = (
 )  # fmt: skip
 
 
+def sandbox_mode(base: str, mode: str) -> None:
+    """The sandbox-wide mode (every workspace's /me), over HTTP like any client."""
+    url = f"{base}/sandbox/intercom/_control/sandbox"
+    answer = httpx.post(url, json={"mode": mode}, timeout=30)
+    if answer.status_code != 200:
+        sys.exit(f"The sandbox refused mode {mode!r}: {answer.status_code} {answer.text[:200]}")
+
+
+def check_fleet(env: dict[str, str], times: int) -> None:
+    """Check every connection now, in this process, as an operator would."""
+    for _ in range(times):
+        subprocess.run(
+            [sys.executable, "manage.py", "check_connections", "--sync"],
+            cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -69,8 +93,9 @@ def _free_port() -> int:
 
 
 @contextmanager
-def own_portal() -> Iterator[str]:
-    """`manage.py up` in a temporary var/ folder with the demo seeded; its base URL."""
+def own_portal() -> Iterator[tuple[str, dict[str, str]]]:
+    """`manage.py up` in a temporary var/ folder with the demo seeded; its base URL and
+    the environment its manage.py commands need."""
     var = Path(tempfile.mkdtemp(prefix="portal-screenshots-"))
     env = {k: v for k, v in os.environ.items() if k not in FOREIGN}
     env["PORTAL_VAR_DIR"] = str(var)
@@ -92,7 +117,7 @@ def own_portal() -> Iterator[str]:
             [sys.executable, "manage.py", "seed_demo"],
             cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL,
         )  # fmt: skip
-        yield f"http://localhost:{port}"
+        yield f"http://localhost:{port}", env
     finally:
         if up.poll() is None:
             os.killpg(up.pid, signal.SIGINT)
@@ -113,13 +138,13 @@ def main() -> None:
     out: Path = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     if args.base_url:
-        shoot_all(args.base_url.rstrip("/"), args.chromium, out)
+        shoot_all(args.base_url.rstrip("/"), dict(os.environ), args.chromium, out)
         return
-    with own_portal() as base:
-        shoot_all(base, args.chromium, out)
+    with own_portal() as (base, env):
+        shoot_all(base, env, args.chromium, out)
 
 
-def shoot_all(base: str, chromium: str, out: Path) -> None:
+def shoot_all(base: str, env: dict[str, str], chromium: str, out: Path) -> None:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         owner = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -141,7 +166,25 @@ def shoot_all(base: str, chromium: str, out: Path) -> None:
         sign_in(page, base, "owner@demo.example")
         page.goto(f"{base}/t/demo/")
         shoot(page, out / "team-overview-phone.png", full_page=False)  # one screenful
+        shoot_incident(base, env, ops.new_page(), owner.new_page(), out)
         browser.close()
+
+
+def shoot_incident(base: str, env: dict[str, str], ops: Any, owner: Any, out: Path) -> None:
+    sandbox_mode(base, "401")
+    try:
+        check_fleet(env, times=2)  # a dead answer, then its confirmation: held, not revoked
+        ops.goto(f"{base}/ops/")
+        if "Provider incident" not in ops.content():
+            sys.exit("The engine declared no incident; see the portal's log.")
+        shoot(ops, out / "ops-incident.png")
+        owner.goto(f"{base}/t/demo/?status=suspect")
+        owner.locator(".connection-row a").first.click()
+        owner.wait_for_url("**/connections/*/")
+        shoot(owner, out / "connection-suspect.png")
+    finally:
+        sandbox_mode(base, "ok")
+        check_fleet(env, times=2)  # two good answers: every held connection recovers
 
 
 if __name__ == "__main__":

@@ -129,9 +129,13 @@ class Decision:
         return self.transition is not None
 
 
+# Not the provider's own words for a dead token: they say "reconnect", which is wrong
+# advice while the answer is held (the checks table keeps that answer).
 HELD = (
     "Held as suspect, not revoked: many connections of this provider and region failed "
-    "at once (a provider incident). Re-checked until it ends."
+    "at once (a provider incident). Re-checked until it ends. Nothing to do yet: if the "
+    "token is still dead when the incident ends, or after the hold, it is revoked and "
+    "the team is told."
 )
 HOLD_ENDED = "Held as suspect during a provider incident, which has ended; still dead."
 
@@ -274,7 +278,7 @@ def _status_reason(
     if slow:
         return slow
     if new is Status.SUSPECT and old is not Status.SUSPECT:
-        return f"{HELD} {c.reason}"
+        return HELD
     if new is Status.REVOKED and old is Status.SUSPECT:
         return f"{_hold_note(state, policy, now)} {c.reason}"
     if new is Status.HEALTHY:

@@ -76,3 +76,15 @@ def incidents_for_team(team: Team) -> list[IncidentBanner]:
     mine = [i for i in incidents if (i.provider, i.region) in present]
     held = _held(mine, team)
     return [_banner(i, held.get((i.provider, i.region), 0)) for i in mine]
+
+
+def incidents_for_connection(connection: Connection) -> list[IncidentBanner]:
+    """The open incident of the connection's own provider and region, if any; its held
+    count is the team's, as on the team's pages."""
+    incidents = list(
+        Incident.objects.filter(
+            ended_at__isnull=True, provider=connection.provider, region=connection.region
+        )
+    )
+    held = _held(incidents, connection.team)
+    return [_banner(i, held.get((i.provider, i.region), 0)) for i in incidents]

@@ -16,7 +16,7 @@ from django.utils import timezone
 from connectors.engine.decide import recheck_of
 from connectors.health.outcomes import Status
 from connectors.models import App, AppKind, Connection
-from connectors.ops.incidents import incidents_for_team
+from connectors.ops.incidents import incidents_for_connection
 from connectors.providers import provider_find
 from connectors.services.connections import (
     TokenRejected,
@@ -156,7 +156,7 @@ def connection_detail(request: HttpRequest, connection_id: int, team: Team) -> H
         "may_disconnect": may_disconnect and connection.status != Status.DISCONNECTED,
         "is_disconnected": connection.status == Status.DISCONNECTED,
         "now": now,
-        "incidents": incidents_for_team(team),
+        "incidents": incidents_for_connection(connection),
         "recheck": recheck,
         "recheck_in": _until_text(recheck.next_at, now) if recheck and recheck.next_at else "",
         "oob": wants_live_part(request),

@@ -147,6 +147,7 @@ def test_an_incident_holds_revocations_as_suspect_and_they_recover_when_it_ends(
     assert (incident.checked, incident.bad, incident.teams) == (12, 12, 3)
     for connection in Connection.objects.all():
         assert connection.status_reason.startswith("Held as suspect, not revoked")
+        assert "reconnect" not in connection.status_reason  # held: no advice to act
     assert _team_status_mails("suspect") == _team_status_mails("revoked") == 0
 
     assert incident_notify_operators(incident_id=incident.pk)
@@ -254,3 +255,25 @@ def test_one_teams_dead_tokens_are_not_an_incident(sandbox_at: Sandbox, sweep: S
     assert _statuses() == {"revoked"}
     assert not Incident.objects.exists()
     assert len(fleet) == _team_status_mails("revoked")
+
+
+def test_a_connection_page_shows_only_the_incident_of_its_own_region(
+    fleet: list[Linked], sweep: Sweep, sandbox_at: Sandbox, client_for: Callable[[User], Client]
+) -> None:
+    sweep()
+    sandbox_at.control("sandbox", {"mode": "401"})
+    sweep()
+    (ours,) = Incident.objects.filter(ended_at__isnull=True)
+    assert fleet[0].reload().region == ours.region == "us"
+    # Another region's incident, open at the same time.
+    Incident.objects.create(provider="intercom", region="eu", started_at=timezone.now(),
+                            checked=40, bad=30, teams=5)  # fmt: skip
+    admin = User.objects.get(email="admin0@example.com")
+    team = fleet[0].connection.team
+    detail = client_for(admin).get(f"/t/{team.slug}/connections/{fleet[0].connection.pk}/")
+    body = detail.content.decode()
+    assert "Provider incident: Intercom (us)" in body
+    assert "Provider incident: Intercom (eu)" not in body
+    ops = client_for(UserFactory(is_staff=True)).get("/ops/").content.decode()
+    assert "Provider incident: Intercom (us)" in ops
+    assert "Provider incident: Intercom (eu)" in ops
