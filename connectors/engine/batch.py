@@ -19,7 +19,7 @@ from connectors import http
 from connectors.engine import config
 from connectors.engine.budget import budget_split, rate_seen_record
 from connectors.engine.decide import Applied, Decided, decide, decision_apply
-from connectors.engine.incidents import Answer, incidents_judge, key_of
+from connectors.engine.incidents import Answer, incidents_judge, key_of, revocations_hold_late
 from connectors.engine.writes import results_write
 from connectors.health.outcomes import Classification, Outcome, ProbeAnswer, Status
 from connectors.models import Check, Connection, Transition
@@ -227,6 +227,11 @@ def batch_run(
         lease_token=lease_token,
     )
     report.lap("write", lap)
+    revocations_hold_late(
+        c for c, item in zip(probe, applied, strict=True)
+        if c.pk in held and key_of(c) not in held_keys and c.status == Status.REVOKED
+        and item.transition is not None
+    )  # fmt: skip
     confirm_ids = [pk for pk in confirm_ids if pk in held]
     if confirm_ids and retry is not None:
         retry(confirm_ids, confirm_token, delay)

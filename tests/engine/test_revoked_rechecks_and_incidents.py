@@ -15,7 +15,9 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
+from connectors.engine import batch
 from connectors.engine.batch import BatchReport
+from connectors.engine.dispatch import connections_claim_due
 from connectors.models import Connection, Incident, Transition
 from connectors.notify.models import EventType, OutboxEvent
 from connectors.notify.operators import incident_notify_operators
@@ -277,3 +279,52 @@ def test_a_connection_page_shows_only_the_incident_of_its_own_region(
     ops = client_for(UserFactory(is_staff=True)).get("/ops/").content.decode()
     assert "Provider incident: Intercom (us)" in ops
     assert "Provider incident: Intercom (eu)" in ops
+
+
+def test_a_revocation_written_just_after_another_worker_declared_is_held(
+    fleet: list[Linked], sweep: Sweep, sandbox_at: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The race bench/detection.py found: a batch judges "no incident", another worker
+    declares one (its hold finds nothing of this batch yet), then this batch writes."""
+    sweep()
+    dead = fleet[0]
+    tokens = sandbox_at.control("tokens").json()["tokens"]
+    (mine,) = [t for t in tokens if t["client_id"] == dead.sandbox_app.client_id]
+    sandbox_at.control(f"tokens/{mine['id']}", {"mode": "401"})
+    Connection.objects.filter(pk=dead.connection.pk).update(next_check_at=timezone.now())
+    Connection.objects.exclude(pk=dead.connection.pk).update(next_check_at=None)
+    claim = connections_claim_due(limit=10)
+    retries: list[tuple[list[int], str]] = []
+    batch.batch_run(ids=claim.ids, lease_token=claim.lease_token,
+                    retry=lambda ids, token, _delay: retries.append((ids, token)))  # fmt: skip
+    assert dead.reload().pending_confirmation  # the first dead answer: a retry confirms it
+
+    judge = batch.incidents_judge
+
+    def judged_then_declared_elsewhere(**kwargs: Any) -> set[tuple[str, str]]:
+        keys = judge(**kwargs)
+        Incident.objects.create(provider="intercom", region="us", started_at=timezone.now(),
+                                checked=12, bad=6, teams=3, peak_bad=6)  # fmt: skip
+        return keys
+
+    monkeypatch.setattr(batch, "incidents_judge", judged_then_declared_elsewhere)
+    ((ids, token),) = retries
+    batch.batch_run(ids=ids, lease_token=token, trigger="confirm")
+    connection = dead.reload()
+    assert connection.status == "suspect"
+    assert connection.status_reason.startswith("Held as suspect, not revoked")
+    assert _transitions(connection)[-2:] == [("healthy", "revoked"), ("revoked", "suspect")]
+
+
+def test_a_revocation_with_no_incident_declared_meanwhile_stays(
+    fleet: list[Linked], sweep: Sweep, sandbox_at: Sandbox
+) -> None:
+    sweep()
+    dead = fleet[0]
+    tokens = sandbox_at.control("tokens").json()["tokens"]
+    (mine,) = [t for t in tokens if t["client_id"] == dead.sandbox_app.client_id]
+    sandbox_at.control(f"tokens/{mine['id']}", {"mode": "401"})
+    sweep()
+    assert dead.reload().status == "revoked"
+    assert not Incident.objects.exists()
+    assert _transitions(dead.connection)[-1] == ("healthy", "revoked")
