@@ -650,7 +650,12 @@ def main() -> None:
     started = time.monotonic()
     try:
         fleet_make(bench)
-        gunicorn_start(stack, env, port)
+        # The sandbox stands in for Intercom, so it must not be the bottleneck: with 16
+        # threads a process, the chaos's 2-second silences held every thread, and checks
+        # sent just after the recovery queued past the probe timeout (2026-12-04: figure 5
+        # took 4 checks, the engine never having had an answer). 32 a process stays well
+        # inside Postgres's 100 connections.
+        gunicorn_start(stack, env, port, threads=32)
         for number in range(args.workers):
             worker_start(stack, env, f"w{number + 1}")
         beat_start(stack, env)

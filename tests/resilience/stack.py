@@ -218,12 +218,13 @@ def pg_cluster_create() -> PgCluster:
 # --- the portal's processes -------------------------------------------------------------
 
 
-def gunicorn_start(stack: Stack, env: Mapping[str, str], port: int) -> Proc:
-    """The web: gunicorn with threads, serving the portal and the sandbox."""
+def gunicorn_start(stack: Stack, env: Mapping[str, str], port: int, *, threads: int = 16) -> Proc:
+    """The web: gunicorn with 2 processes of `threads` threads, serving the portal and
+    the sandbox."""
     proc = stack.add(
         "gunicorn",
         [sys.executable, "-m", "gunicorn", "portal.wsgi", "-b", f"127.0.0.1:{port}",
-         "-w", "2", "-k", "gthread", "--threads", "16", "--timeout", "60",
+         "-w", "2", "-k", "gthread", "--threads", str(threads), "--timeout", "60",
          "--graceful-timeout", "2"],
         env,
     )  # fmt: skip
