@@ -661,7 +661,7 @@ def main() -> None:
     started = time.monotonic()
     try:
         fleet_make(bench)
-        # The sandbox stands in for Intercom, so it must not be the bottleneck: with 16
+        # The sandbox stands in for the provider, so it must not be the bottleneck: with 16
         # threads a process, the chaos's 2-second silences held every thread, and checks
         # sent just after the recovery queued past the probe timeout (2026-12-04: figure 5
         # took 4 checks, the engine never having had an answer). 32 a process stays well

@@ -11,7 +11,7 @@ Drives Debian's Chromium (headless) through Playwright: signs in as the demo own
 the team overview and a revoked connection's page (with its next re-check), and as the
 demo operator for /ops/; then the team overview again at phone size (390x844).
 
-Then a provider incident, made for real: the sandbox answers every /me with Intercom's
+Then a provider incident, made for real: the sandbox answers every /me with the provider's
 401 (`_control/sandbox` mode "401"), `manage.py check_connections --sync` checks the
 fleet twice, and the engine itself declares the incident and holds the revocations as
 suspect. It shoots /ops/ and a suspect connection's page, then turns the sandbox back to
@@ -69,10 +69,14 @@ FOREIGN = (
 )  # fmt: skip
 
 
-def sandbox_mode(base: str, mode: str) -> None:
-    """The sandbox-wide mode (every workspace's /me), over HTTP like any client."""
-    url = f"{base}/sandbox/intercom/_control/sandbox"
-    answer = httpx.post(url, json={"mode": mode}, timeout=30)
+def sandbox_mode(page: Any, base: str, mode: str) -> None:
+    """The sandbox-wide mode (every workspace's /me), over HTTP like any client. The
+    sandbox is where the signed-in page's "Sandbox" link points."""
+    root = page.get_attribute("a:text-is('Sandbox')", "href")
+    if not root:
+        sys.exit("No Sandbox link on the page: is the sandbox enabled (SANDBOX_ENABLED)?")
+    answer = httpx.post(f"{base}{root.rstrip('/')}/_control/sandbox", json={"mode": mode},
+                        timeout=30)  # fmt: skip
     if answer.status_code != 200:
         sys.exit(f"The sandbox refused mode {mode!r}: {answer.status_code} {answer.text[:200]}")
 
@@ -171,7 +175,8 @@ def shoot_all(base: str, env: dict[str, str], chromium: str, out: Path) -> None:
 
 
 def shoot_incident(base: str, env: dict[str, str], ops: Any, owner: Any, out: Path) -> None:
-    sandbox_mode(base, "401")
+    ops.goto(f"{base}/ops/")
+    sandbox_mode(ops, base, "401")
     try:
         check_fleet(env, times=2)  # a dead answer, then its confirmation: held, not revoked
         ops.goto(f"{base}/ops/")
@@ -183,7 +188,7 @@ def shoot_incident(base: str, env: dict[str, str], ops: Any, owner: Any, out: Pa
         owner.wait_for_url("**/connections/*/")
         shoot(owner, out / "connection-suspect.png")
     finally:
-        sandbox_mode(base, "ok")
+        sandbox_mode(ops, base, "ok")
         check_fleet(env, times=2)  # two good answers: every held connection recovers
 
 
