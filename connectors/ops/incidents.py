@@ -52,11 +52,15 @@ def _held(incidents: list[Incident], team: Team | None) -> dict[tuple[str, str],
     return {(p, r): n for p, r, n in counts}
 
 
+def _banners(incidents: list[Incident], team: Team | None) -> list[IncidentBanner]:
+    """The banners of `incidents`, each with its held count (the team's, if given)."""
+    held = _held(incidents, team)
+    return [_banner(i, held.get((i.provider, i.region), 0)) for i in incidents]
+
+
 def incidents_open_banners() -> list[IncidentBanner]:
     """Every open incident, newest first (/ops/)."""
-    incidents = list(Incident.objects.filter(ended_at__isnull=True))
-    held = _held(incidents, None)
-    return [_banner(i, held.get((i.provider, i.region), 0)) for i in incidents]
+    return _banners(list(Incident.objects.filter(ended_at__isnull=True)), None)
 
 
 def incidents_for_team(team: Team) -> list[IncidentBanner]:
@@ -73,18 +77,13 @@ def incidents_for_team(team: Team) -> list[IncidentBanner]:
         .values_list("provider", "region")
         .distinct()
     )
-    mine = [i for i in incidents if (i.provider, i.region) in present]
-    held = _held(mine, team)
-    return [_banner(i, held.get((i.provider, i.region), 0)) for i in mine]
+    return _banners([i for i in incidents if (i.provider, i.region) in present], team)
 
 
 def incidents_for_connection(connection: Connection) -> list[IncidentBanner]:
     """The open incident of the connection's own provider and region, if any; its held
     count is the team's, as on the team's pages."""
-    incidents = list(
-        Incident.objects.filter(
-            ended_at__isnull=True, provider=connection.provider, region=connection.region
-        )
+    incidents = Incident.objects.filter(
+        ended_at__isnull=True, provider=connection.provider, region=connection.region
     )
-    held = _held(incidents, connection.team)
-    return [_banner(i, held.get((i.provider, i.region), 0)) for i in incidents]
+    return _banners(list(incidents), connection.team)
